@@ -1,0 +1,413 @@
+using System.Runtime.CompilerServices;
+
+namespace Fluxgate;
+
+/// <summary>
+/// A circuit breaker: runs calls to a dependency, watches their outcomes, and stops calling it
+/// (rejects calls at once) while it is failing, letting probes through to detect recovery.
+/// </summary>
+/// <remarks>
+/// <para>
+/// One instance protects one dependency and is shared by all its callers. It is thread-safe under any mix
+/// of threads and async callers: no outcome is lost or counted twice and no transition is skipped.
+/// An outcome belongs to the state period in which its call was admitted; a call that finishes after a
+/// transition is not recorded. Admission in the closed state takes no lock; each recorded outcome takes
+/// one short lock.
+/// </para>
+/// <para>See <see cref="CircuitBreakerOptions"/> for the parts it is made of, and <see cref="CircuitState"/> for its states.</para>
+/// </remarks>
+public sealed partial class CircuitBreaker
+{
+#if NET9_0_OR_GREATER
+    private readonly Lock _lock = new();
+#else
+    private readonly object _lock = new();
+#endif
+    private readonly TimeProvider _timeProvider;
+    private readonly Window _window;
+    private readonly Tracker _tracker;
+    private readonly ResultTracker? _resultTracker;
+    private readonly Tripper _tripper;
+    private readonly Retry _retry;
+    private readonly Permit _permit;
+    private readonly int _maxHalfOpenCalls;
+    private readonly SignalDispatcher _dispatcher;
+    private readonly BreakerTelemetry _telemetry;
+    private readonly double _timestampToTicks;
+
+    private volatile Period _period;
+
+    // Guarded by _lock.
+    private int _reopens;
+    private int _consecutiveFailures;
+
+    // Calls admitted while half-open (in any half-open period) that have not finished yet; updated with Interlocked.
+    private int _halfOpenInFlight;
+
+    /// <summary>Creates a breaker with the default options (see <see cref="CircuitBreakerOptions"/>).</summary>
+    public CircuitBreaker()
+        : this(new CircuitBreakerOptions())
+    {
+    }
+
+    /// <summary>Creates a breaker from <paramref name="options"/>, which are copied.</summary>
+    /// <param name="options">The configuration.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The options' window already serves another breaker.</exception>
+    public CircuitBreaker(CircuitBreakerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Name = options.Name;
+        _timeProvider = options.TimeProvider;
+        _window = options.Window;
+        _tracker = options.Tracker;
+        _resultTracker = options.ResultTracker;
+        _tripper = options.Tripper;
+        _retry = options.Retry;
+        _permit = options.Permit;
+        _maxHalfOpenCalls = options.MaxHalfOpenCalls;
+        _timestampToTicks = TimeSpan.TicksPerSecond / (double)_timeProvider.TimestampFrequency;
+        _telemetry = new BreakerTelemetry(Name);
+        _dispatcher = new SignalDispatcher(Name, options, _telemetry);
+
+        if (_window.TryAttach(this, _timeProvider, SlowThresholdSet.From(Tripper.CollectSlowThresholds(_tripper))) is { } owner)
+        {
+            throw new ArgumentException(
+                $"The options' Window ({_window.GetType().Name}) already serves circuit breaker '{owner.Name}'; a window instance serves one breaker, so give '{Name}' a new window.",
+                nameof(options));
+        }
+
+        _period = new Period(CircuitState.Closed, _timeProvider.GetTimestamp(), _timeProvider.GetUtcNow(), 0);
+        FluxgateMeter.Register(this);
+    }
+
+    /// <summary>Gets the breaker's name.</summary>
+    public string Name { get; }
+
+    /// <summary>Gets the current state.</summary>
+    /// <remarks>An open circuit whose wait has passed still reads <see cref="CircuitState.Open"/>: it moves to half-open on the next call, not on a timer.</remarks>
+    public CircuitState State => _period.State;
+
+    /// <summary>Returns a consistent snapshot of the state, counters and metrics.</summary>
+    /// <returns>The snapshot; metrics are those of the moment of reading.</returns>
+    public CircuitBreakerInfo GetInfo()
+    {
+        var now = _timeProvider.GetTimestamp();
+        lock (_lock)
+        {
+            var period = _period;
+            return new CircuitBreakerInfo(period.State, period.ChangedAt, _reopens, _consecutiveFailures, _window.GetMetric(now));
+        }
+    }
+
+    /// <summary>Closes the circuit and clears the window, reopens and failure streak; signalled even when already closed.</summary>
+    public void Reset() => TransitionManually(CircuitState.Closed);
+
+    /// <summary>Disables the breaker: calls run and nothing is recorded, until another manual call.</summary>
+    public void Disable() => TransitionManually(CircuitState.Disabled);
+
+    /// <summary>Switches to metrics-only: calls run and are recorded, and the circuit never opens, until another manual call.</summary>
+    public void MetricsOnly() => TransitionManually(CircuitState.MetricsOnly);
+
+    /// <summary>Forces the circuit open: every call is rejected, until another manual call.</summary>
+    public void ForceOpen() => TransitionManually(CircuitState.ForcedOpen);
+
+    /// <summary>Returns a task that completes when every async listener has handled every signal emitted so far (for graceful shutdown and tests).</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The task.</returns>
+    public Task FlushListenersAsync(CancellationToken cancellationToken = default) => _dispatcher.WhenAsyncListenersIdle(cancellationToken);
+
+    /// <summary>Returns the name and state, e.g. <c>payment_api (closed)</c>.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => $"{Name} ({State.ToWireName()})";
+
+    /// <summary>Admits or rejects a call. On admission, the caller must report the outcome with <see cref="OnResult"/>, <see cref="OnException"/> or (for calls without a result) <see cref="Complete"/>.</summary>
+    /// <param name="period">The period that admitted (or rejected) the call.</param>
+    /// <param name="start">When the call started.</param>
+    /// <returns><see langword="true"/> when the call may run.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryEnter(out Period period, out long start)
+    {
+        start = _timeProvider.GetTimestamp();
+        period = _period;
+        return period.State is CircuitState.Closed or CircuitState.MetricsOnly or CircuitState.Disabled || TryEnterSlow(ref period, start);
+    }
+
+    private bool TryEnterSlow(ref Period period, long start)
+    {
+        while (true)
+        {
+            switch (period.State)
+            {
+                case CircuitState.Closed or CircuitState.MetricsOnly or CircuitState.Disabled:
+                    return true;
+
+                case CircuitState.HalfOpen:
+                    if (!_permit.Admit(ToTimeSpan(start - period.StartedAt)))
+                    {
+                        return false;
+                    }
+
+                    if (Interlocked.Increment(ref _halfOpenInFlight) > _maxHalfOpenCalls)
+                    {
+                        Interlocked.Decrement(ref _halfOpenInFlight);
+                        return false;
+                    }
+
+                    return true;
+
+                case CircuitState.Open:
+                    if (period.WaitTimestampTicks < 0 || start - period.StartedAt < period.WaitTimestampTicks)
+                    {
+                        return false;
+                    }
+
+                    // The wait has passed: this call moves the circuit to half-open (unless another call
+                    // already did, or something else happened meanwhile) and is then handled by the new state.
+                    lock (_lock)
+                    {
+                        if (ReferenceEquals(_period, period))
+                        {
+                            Transition_NeedsLock(CircuitState.HalfOpen, start);
+                        }
+
+                        period = _period;
+                    }
+
+                    _dispatcher.DeliverPending();
+                    continue;
+
+                default:
+                    return false;
+            }
+        }
+    }
+
+    /// <summary>Records a returned result, classified by the result tracker.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void OnResult<T>(Period period, long start, T result)
+    {
+        if (period.State == CircuitState.Disabled)
+        {
+            return;
+        }
+
+        var failure = typeof(T) != typeof(VoidResult) && _resultTracker is not null && IsFailureResult(_resultTracker, result);
+        Complete(period, start, failure ? CallOutcome.Failure : CallOutcome.Success);
+    }
+
+    /// <summary>Records a thrown exception: a failure if tracked, nothing if untracked or the caller's own cancellation.</summary>
+    private void OnException(Period period, long start, Exception exception, CancellationToken cancellationToken)
+    {
+        if (period.State == CircuitState.Disabled)
+        {
+            return;
+        }
+
+        var ignored = (exception is OperationCanceledException && cancellationToken.IsCancellationRequested) || !IsTracked(exception);
+        Complete(period, start, ignored ? CallOutcome.Ignored : CallOutcome.Failure);
+    }
+
+    private void Complete(Period period, long start, CallOutcome outcome)
+    {
+        var end = _timeProvider.GetTimestamp();
+        try
+        {
+            if (outcome != CallOutcome.Ignored)
+            {
+                Record(period, outcome == CallOutcome.Failure, end - start, end);
+            }
+        }
+        finally
+        {
+            if (period.State == CircuitState.HalfOpen)
+            {
+                Interlocked.Decrement(ref _halfOpenInFlight);
+            }
+        }
+
+        if (BreakerTelemetry.CallsEnabled)
+        {
+            _telemetry.Completed(outcome, ToTimeSpan(end - start));
+        }
+    }
+
+    private void Record(Period period, bool failure, long elapsed, long end)
+    {
+        bool transitioned;
+        lock (_lock)
+        {
+            if (!ReferenceEquals(_period, period))
+            {
+                // Admitted in an earlier state period: its outcome belongs to a window that no longer exists.
+                return;
+            }
+
+            transitioned = Record_NeedsLock(period.State, failure, ToTimeSpan(elapsed), end);
+        }
+
+        if (transitioned)
+        {
+            _dispatcher.DeliverPending();
+        }
+    }
+
+    private bool Record_NeedsLock(CircuitState state, bool failure, TimeSpan duration, long end)
+    {
+        _window.Record(failure, duration, end);
+        if (failure)
+        {
+            _consecutiveFailures = _consecutiveFailures == int.MaxValue ? int.MaxValue : _consecutiveFailures + 1;
+        }
+        else
+        {
+            _consecutiveFailures = 0;
+        }
+
+        if (state == CircuitState.MetricsOnly)
+        {
+            return false;
+        }
+
+        var trip = _tripper.Evaluate(new CallContext(_window.GetMetric(end), state, _consecutiveFailures));
+        CircuitState next;
+        if (state == CircuitState.Closed && trip)
+        {
+            next = CircuitState.Open;
+        }
+        else if (state == CircuitState.HalfOpen && failure && trip)
+        {
+            next = CircuitState.Open;
+        }
+        else if (state == CircuitState.HalfOpen && !failure && !trip)
+        {
+            next = CircuitState.Closed;
+        }
+        else
+        {
+            return false;
+        }
+
+        Transition_NeedsLock(next, end);
+        return true;
+    }
+
+    private void TransitionManually(CircuitState next)
+    {
+        var now = _timeProvider.GetTimestamp();
+        lock (_lock)
+        {
+            Transition_NeedsLock(next, now);
+        }
+
+        _dispatcher.DeliverPending();
+    }
+
+    private void Transition_NeedsLock(CircuitState next, long now)
+    {
+        var old = _period.State;
+        if (next == CircuitState.Open && old == CircuitState.HalfOpen && _reopens < int.MaxValue)
+        {
+            _reopens++;
+        }
+
+        if (next == CircuitState.Closed)
+        {
+            _reopens = 0;
+            _consecutiveFailures = 0;
+        }
+        else if (next == CircuitState.HalfOpen)
+        {
+            _consecutiveFailures = 0;
+        }
+
+        var wait = next == CircuitState.Open ? ToTimestampTicks(_retry.GetWaitDuration(_reopens)) : 0;
+        var changedAt = _timeProvider.GetUtcNow();
+        _window.Reset();
+        _period = new Period(next, now, changedAt, wait);
+        _telemetry.Transition(old, next);
+        _dispatcher.Enqueue_NeedsLock(new Signal(Name, old, next, changedAt));
+    }
+
+    private bool IsTracked(Exception exception)
+    {
+        try
+        {
+            return _tracker.IsFailure(exception);
+        }
+#pragma warning disable CA1031 // A tracker that throws must not replace the call's own exception; the call failed, so count it.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return true;
+        }
+    }
+
+    private static bool IsFailureResult<T>(ResultTracker tracker, T result)
+    {
+        try
+        {
+            return tracker.IsFailure(result);
+        }
+#pragma warning disable CA1031 // A result tracker that throws must not replace the call's result; count the call as failed.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return true;
+        }
+    }
+
+    private CallNotPermittedException CreateRejection(Period period, long now)
+    {
+        if (BreakerTelemetry.CallsEnabled)
+        {
+            _telemetry.Rejected();
+        }
+
+        return new CallNotPermittedException(Name, period.State, RetryAfter(period, now));
+    }
+
+    private void CountRejection()
+    {
+        if (BreakerTelemetry.CallsEnabled)
+        {
+            _telemetry.Rejected();
+        }
+    }
+
+    private TimeSpan? RetryAfter(Period period, long now) =>
+        period.State == CircuitState.Open && period.WaitTimestampTicks >= 0
+            ? ToTimeSpan(Math.Max(period.WaitTimestampTicks - (now - period.StartedAt), 0))
+            : null;
+
+    private TimeSpan ToTimeSpan(long timestampTicks) => new((long)(Math.Max(timestampTicks, 0) * _timestampToTicks));
+
+    private long ToTimestampTicks(TimeSpan wait)
+    {
+        if (wait == Timeout.InfiniteTimeSpan)
+        {
+            return -1;
+        }
+
+        // Saturate instead of overflowing for waits near TimeSpan.MaxValue; negative waits mean "now".
+        var ticks = Math.Max(wait.Ticks, 0) / _timestampToTicks;
+        return ticks >= long.MaxValue / 2 ? long.MaxValue / 2 : (long)ticks;
+    }
+
+    /// <summary>One state period: from a transition to the next. Outcomes are recorded only into the period that admitted their call.</summary>
+    private sealed class Period(CircuitState state, long startedAt, DateTimeOffset changedAt, long waitTimestampTicks)
+    {
+        public readonly CircuitState State = state;
+
+        /// <summary>When the period began, on the monotonic clock.</summary>
+        public readonly long StartedAt = startedAt;
+
+        public readonly DateTimeOffset ChangedAt = changedAt;
+
+        /// <summary>Open only: how long to wait before probing, in timestamp ticks; −1 for never.</summary>
+        public readonly long WaitTimestampTicks = waitTimestampTicks;
+    }
+
+    /// <summary>The result type of calls that return nothing; never shown to a result tracker.</summary>
+    private readonly struct VoidResult;
+}

@@ -1,0 +1,147 @@
+namespace Fluxgate;
+
+/// <summary>The configuration of a <see cref="CircuitBreaker"/>; every property is optional.</summary>
+/// <remarks>
+/// Each setter validates its value and throws at once, naming the property. A breaker copies the options
+/// when it is created; later changes to this object do not reach it. A <see cref="Window"/> instance serves
+/// one breaker, so create a new options object (or a new window) for each breaker.
+/// </remarks>
+public sealed class CircuitBreakerOptions
+{
+    /// <summary>The default <see cref="Name"/>: <c>default</c>.</summary>
+    public const string DefaultName = "default";
+
+    /// <summary>The default <see cref="MaxHalfOpenCalls"/>: 10.</summary>
+    public const int DefaultMaxHalfOpenCalls = 10;
+
+    /// <summary>The default <see cref="AsyncListenerTimeout"/>: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultAsyncListenerTimeout = TimeSpan.FromSeconds(30);
+
+    private string _name = DefaultName;
+    private Window _window = new CountWindow(100);
+    private Tracker _tracker = Tracker.All();
+    private Tripper _tripper = Tripper.MinRequests(100) & Tripper.FailureRate(0.5);
+    private Retry _retry = Retry.Cooldown(TimeSpan.FromSeconds(60));
+    private Permit _permit = Permit.RampUp(0.1, 1.0, TimeSpan.FromSeconds(60));
+    private int _maxHalfOpenCalls = DefaultMaxHalfOpenCalls;
+    private TimeProvider _timeProvider = TimeProvider.System;
+    private TimeSpan _asyncListenerTimeout = DefaultAsyncListenerTimeout;
+
+    /// <summary>Gets or sets the breaker's name, used in signals, exceptions, logs and metric labels.</summary>
+    /// <value>The default value is <c>default</c>. Must not be empty or white space.</value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The value is empty or white space.</exception>
+    public string Name
+    {
+        get => _name;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value, nameof(Name));
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                throw new ArgumentException("Must not be empty or white space.", nameof(Name));
+            }
+
+            _name = value;
+        }
+    }
+
+    /// <summary>Gets or sets the window of recent outcomes the tripper reads.</summary>
+    /// <value>The default value is <c>new CountWindow(100)</c>, created per options object.</value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public Window Window
+    {
+        get => _window;
+        set => _window = value ?? throw new ArgumentNullException(nameof(Window));
+    }
+
+    /// <summary>Gets or sets which exceptions count as failures.</summary>
+    /// <value>The default value is <see cref="Tracker.All()"/>.</value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public Tracker Tracker
+    {
+        get => _tracker;
+        set => _tracker = value ?? throw new ArgumentNullException(nameof(Tracker));
+    }
+
+    /// <summary>Gets or sets which returned results count as failures (they are still returned to the caller).</summary>
+    /// <value>The default value is <see langword="null"/>: every result is a success.</value>
+    public ResultTracker? ResultTracker { get; set; }
+
+    /// <summary>Gets or sets when the circuit opens (and, while half-open, when it closes or reopens).</summary>
+    /// <value>The default value is <c>MinRequests(100) &amp; FailureRate(0.5)</c>.</value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public Tripper Tripper
+    {
+        get => _tripper;
+        set => _tripper = value ?? throw new ArgumentNullException(nameof(Tripper));
+    }
+
+    /// <summary>Gets or sets how long an open circuit waits before it lets a probe through.</summary>
+    /// <value>The default value is <c>Cooldown(60 s)</c>.</value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public Retry Retry
+    {
+        get => _retry;
+        set => _retry = value ?? throw new ArgumentNullException(nameof(Retry));
+    }
+
+    /// <summary>Gets or sets which calls a half-open circuit lets through.</summary>
+    /// <value>The default value is <c>RampUp(0.1, 1.0, 60 s)</c>.</value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public Permit Permit
+    {
+        get => _permit;
+        set => _permit = value ?? throw new ArgumentNullException(nameof(Permit));
+    }
+
+    /// <summary>Gets or sets how many calls may be in flight at once while half-open; more are rejected at once.</summary>
+    /// <value>The default value is 10. Must be at least 1.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int MaxHalfOpenCalls
+    {
+        get => _maxHalfOpenCalls;
+        set
+        {
+            if (value < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(MaxHalfOpenCalls), value, "Must be at least 1.");
+            }
+
+            _maxHalfOpenCalls = value;
+        }
+    }
+
+    /// <summary>Gets the listeners that receive the breaker's state transitions; <c>Listeners = { a, b }</c> adds to it.</summary>
+    public ListenerCollection Listeners { get; } = [];
+
+    /// <summary>Gets or sets the source of all time: call durations, cooldowns, ramps, time windows and timestamps.</summary>
+    /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public TimeProvider TimeProvider
+    {
+        get => _timeProvider;
+        set => _timeProvider = value ?? throw new ArgumentNullException(nameof(TimeProvider));
+    }
+
+    /// <summary>Gets or sets a callback that hears of every listener failure (an exception, or an async listener's timeout).</summary>
+    /// <value>The default value is <see langword="null"/>. Failures are also counted by the <c>Fluxgate</c> meter and passed to listeners that implement <see cref="IListenerFailureObserver"/>. Exceptions of the callback itself are swallowed.</value>
+    public Action<ListenerFailure>? OnListenerFailure { get; set; }
+
+    /// <summary>Gets or sets how long an async listener may take with one signal before its token is cancelled, a failure is reported and delivery moves on.</summary>
+    /// <value>The default value is 30 seconds. Must be positive, or <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero, or negative other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    public TimeSpan AsyncListenerTimeout
+    {
+        get => _asyncListenerTimeout;
+        set
+        {
+            if (value <= TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+            {
+                throw new ArgumentOutOfRangeException(nameof(AsyncListenerTimeout), value, "Must be greater than zero, or Timeout.InfiniteTimeSpan.");
+            }
+
+            _asyncListenerTimeout = value;
+        }
+    }
+}

@@ -1,0 +1,244 @@
+namespace Fluxgate;
+
+/// <summary>
+/// Delivers one breaker's signals to its listeners: in transition order, exactly once each, isolated
+/// from the listeners' failures.
+/// </summary>
+/// <remarks>
+/// Signals are queued under the breaker's lock, so queue order is transition order. Sync listeners are
+/// then run by whichever thread wins the single "delivering" flag, outside the breaker's lock: the
+/// thread that caused the transition, unless another thread is already delivering, in which case that
+/// thread drains the queue. A listener that re-enters the breaker and causes a transition finds the flag
+/// taken by its own thread, so its signal is queued and delivered after the current one instead of
+/// recursing. Each async listener has its own queue, pumped on the thread pool.
+/// </remarks>
+internal sealed class SignalDispatcher
+{
+    private readonly string _circuitName;
+    private readonly ICircuitBreakerListener[] _syncListeners;
+    private readonly AsyncListenerQueue[] _asyncQueues;
+    private readonly IListenerFailureObserver[] _observers;
+    private readonly Action<ListenerFailure>? _onFailure;
+    private readonly BreakerTelemetry _telemetry;
+    private readonly Queue<Signal> _pending = new();
+    private int _delivering;
+
+    public SignalDispatcher(string circuitName, CircuitBreakerOptions options, BreakerTelemetry telemetry)
+    {
+        _circuitName = circuitName;
+        _telemetry = telemetry;
+        _onFailure = options.OnListenerFailure;
+        _syncListeners = options.Listeners.SyncListeners();
+        _asyncQueues = [.. options.Listeners.AsyncListeners().Select(l => new AsyncListenerQueue(this, l, options.AsyncListenerTimeout, options.TimeProvider))];
+        _observers = [.. options.Listeners.OfType<IListenerFailureObserver>().Distinct()];
+    }
+
+    /// <summary>Queues a signal for every listener. Must be called under the breaker's lock.</summary>
+    public void Enqueue_NeedsLock(Signal signal)
+    {
+        if (_syncListeners.Length > 0)
+        {
+            lock (_pending)
+            {
+                _pending.Enqueue(signal);
+            }
+        }
+
+        foreach (var queue in _asyncQueues)
+        {
+            queue.Enqueue(signal);
+        }
+    }
+
+    /// <summary>Runs the sync listeners on queued signals, unless another thread is already doing so. Must be called outside the breaker's lock.</summary>
+    public void DeliverPending()
+    {
+        if (_syncListeners.Length == 0)
+        {
+            return;
+        }
+
+        while (Interlocked.CompareExchange(ref _delivering, 1, 0) == 0)
+        {
+            while (TryDequeue(out var signal))
+            {
+                foreach (var listener in _syncListeners)
+                {
+                    try
+                    {
+                        listener.OnStateChanged(signal);
+                    }
+#pragma warning disable CA1031 // A listener's failure must never reach the caller; it is reported instead.
+                    catch (Exception exception)
+#pragma warning restore CA1031
+                    {
+                        Report(listener, signal, exception);
+                    }
+                }
+            }
+
+            Volatile.Write(ref _delivering, 0);
+
+            // A signal queued after our last dequeue but before the flag was released found the flag taken
+            // and left it to us: look once more, and take the flag again if there is work.
+            lock (_pending)
+            {
+                if (_pending.Count == 0)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Completes when every async listener has handled every signal queued so far.</summary>
+    public Task WhenAsyncListenersIdle(CancellationToken cancellationToken)
+    {
+        if (_asyncQueues.Length == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var idle = Task.WhenAll(_asyncQueues.Select(q => q.WhenIdle()));
+        return cancellationToken.CanBeCanceled ? idle.WaitAsync(cancellationToken) : idle;
+    }
+
+    internal void Report(object listener, Signal signal, Exception exception)
+    {
+        _telemetry.ListenerFailed();
+        var failure = new ListenerFailure(_circuitName, listener, signal, exception);
+#pragma warning disable CA1031 // Failure hooks are user code too; their own failures have nowhere left to go.
+        try
+        {
+            _onFailure?.Invoke(failure);
+        }
+        catch (Exception)
+        {
+        }
+
+        foreach (var observer in _observers)
+        {
+            if (ReferenceEquals(observer, listener))
+            {
+                continue;
+            }
+
+            try
+            {
+                observer.OnListenerFailure(failure);
+            }
+            catch (Exception)
+            {
+            }
+        }
+#pragma warning restore CA1031
+    }
+
+    private bool TryDequeue(out Signal signal)
+    {
+        lock (_pending)
+        {
+            return _pending.TryDequeue(out signal);
+        }
+    }
+
+    /// <summary>One async listener's queue: signals are handled one at a time, in order, on the thread pool.</summary>
+    private sealed class AsyncListenerQueue(SignalDispatcher owner, IAsyncCircuitBreakerListener listener, TimeSpan timeout, TimeProvider timeProvider)
+    {
+        private readonly Queue<Signal> _queue = new();
+        private bool _running;
+        private TaskCompletionSource? _idle;
+
+        public void Enqueue(Signal signal)
+        {
+            lock (_queue)
+            {
+                _queue.Enqueue(signal);
+                if (_running)
+                {
+                    return;
+                }
+
+                _running = true;
+            }
+
+            // Never on the caller's thread: the call that caused the transition does not wait for I/O.
+            ThreadPool.UnsafeQueueUserWorkItem(static queue => _ = queue.PumpAsync(), this, preferLocal: false);
+        }
+
+        public Task WhenIdle()
+        {
+            lock (_queue)
+            {
+                if (!_running)
+                {
+                    return Task.CompletedTask;
+                }
+
+                _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return _idle.Task;
+            }
+        }
+
+        private async Task PumpAsync()
+        {
+            while (true)
+            {
+                Signal signal;
+                lock (_queue)
+                {
+                    if (!_queue.TryDequeue(out signal))
+                    {
+                        _running = false;
+                        _idle?.TrySetResult();
+                        _idle = null;
+                        return;
+                    }
+                }
+
+                await DeliverAsync(signal).ConfigureAwait(false);
+            }
+        }
+
+        private async Task DeliverAsync(Signal signal)
+        {
+            using var cancellation = new CancellationTokenSource();
+            Task delivery;
+            try
+            {
+                delivery = listener.OnStateChangedAsync(signal, cancellation.Token).AsTask();
+            }
+#pragma warning disable CA1031 // Reported, never thrown.
+            catch (Exception exception)
+            {
+                owner.Report(listener, signal, exception);
+                return;
+            }
+
+            try
+            {
+                if (timeout == Timeout.InfiniteTimeSpan)
+                {
+                    await delivery.ConfigureAwait(false);
+                }
+                else
+                {
+                    await delivery.WaitAsync(timeout, timeProvider).ConfigureAwait(false);
+                }
+            }
+            catch (TimeoutException) when (!delivery.IsCompleted)
+            {
+                await cancellation.CancelAsync().ConfigureAwait(false);
+
+                // The abandoned delivery may still fault later; observe it so it is not an unobserved task exception.
+                _ = delivery.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                owner.Report(listener, signal, new TimeoutException($"Listener {listener.GetType().Name} did not handle {signal} within {timeout}."));
+            }
+            catch (Exception exception)
+            {
+                owner.Report(listener, signal, exception);
+            }
+#pragma warning restore CA1031
+        }
+    }
+}

@@ -1,0 +1,70 @@
+namespace Fluxgate;
+
+/// <summary>
+/// Decides which successful results count as failures (an HTTP 503 response, say), without throwing
+/// them at the caller: the result is recorded as a failure and still returned.
+/// </summary>
+/// <remarks>
+/// Set it through <see cref="CircuitBreakerOptions.ResultTracker"/>; it is consulted only for calls that
+/// return a value. Combine several with <c>|</c>. Checking a result never boxes it when the tracker's
+/// type is the call's result type. To write a custom one, override <see cref="IsFailure{TResult}(TResult)"/>;
+/// it must be thread-safe.
+/// </remarks>
+public abstract class ResultTracker
+{
+    /// <summary>Initializes a result tracker.</summary>
+    protected ResultTracker()
+    {
+    }
+
+    /// <summary>Returns whether <paramref name="result"/> counts as a failure.</summary>
+    /// <typeparam name="TResult">The call's result type.</typeparam>
+    /// <param name="result">The value the protected call returned.</param>
+    /// <returns><see langword="true"/> to record a failure (the caller still receives the result).</returns>
+    public abstract bool IsFailure<TResult>(TResult result);
+
+    /// <summary>Counts results of type <typeparamref name="TResult"/> (or derived) that satisfy <paramref name="predicate"/> as failures.</summary>
+    /// <typeparam name="TResult">The result type to inspect; results of other types are successes.</typeparam>
+    /// <param name="predicate">Returns <see langword="true"/> for a failure; must be thread-safe. If it throws, the result is counted as a failure.</param>
+    /// <returns>The result tracker.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is <see langword="null"/>.</exception>
+    public static ResultTracker When<TResult>(Func<TResult, bool> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        return new PredicateResultTracker<TResult>(predicate);
+    }
+
+    /// <summary>A result tracker that counts a result when either tracker does.</summary>
+    /// <param name="left">The first result tracker.</param>
+    /// <param name="right">The second result tracker.</param>
+    /// <returns>The combined result tracker.</returns>
+    public static ResultTracker operator |(ResultTracker left, ResultTracker right)
+    {
+        ArgumentNullException.ThrowIfNull(left);
+        ArgumentNullException.ThrowIfNull(right);
+        return new OrResultTracker(left, right);
+    }
+
+    /// <summary>Returns a result tracker that counts a result when either does; the method form of <c>|</c>.</summary>
+    /// <param name="other">The second result tracker.</param>
+    /// <returns>The combined result tracker.</returns>
+    public ResultTracker Or(ResultTracker other) => this | other;
+
+    private sealed class PredicateResultTracker<T>(Func<T, bool> predicate) : ResultTracker
+    {
+        public override bool IsFailure<TResult>(TResult result)
+        {
+            // When TResult is T the JIT removes the type test; otherwise a value-type result is boxed once to test it.
+            return result is T value && predicate(value);
+        }
+
+        public override string ToString() => $"When<{typeof(T).Name}>(...)";
+    }
+
+    private sealed class OrResultTracker(ResultTracker left, ResultTracker right) : ResultTracker
+    {
+        public override bool IsFailure<TResult>(TResult result) => left.IsFailure(result) || right.IsFailure(result);
+
+        public override string ToString() => $"({left} | {right})";
+    }
+}

@@ -1,0 +1,232 @@
+namespace Fluxgate;
+
+/// <summary>Decides, after every recorded outcome, whether the circuit should be open.</summary>
+/// <remarks>
+/// <para>
+/// In <see cref="CircuitState.Closed"/>, <see langword="true"/> opens the circuit. In
+/// <see cref="CircuitState.HalfOpen"/>, a success with <see langword="false"/> closes it and a failure
+/// with <see langword="true"/> reopens it. Trippers combine with <c>&amp;</c> and <c>|</c>:
+/// <c>MinRequests(20) &amp; ((Closed() &amp; FailureRate(0.6)) | (HalfOpened() &amp; FailureRate(0.5)))</c>.
+/// </para>
+/// <para>To write a custom tripper, override <see cref="Evaluate(CallContext)"/>; a composite that holds
+/// <see cref="SlowRate(double, TimeSpan)"/> trippers should also override <see cref="GetChildren"/>
+/// so their thresholds are found.</para>
+/// </remarks>
+public abstract class Tripper
+{
+    /// <summary>Initializes a tripper.</summary>
+    protected Tripper()
+    {
+    }
+
+    /// <summary>Returns whether the circuit should be open.</summary>
+    /// <param name="context">The metrics, state and failure streak after the call was recorded.</param>
+    /// <returns><see langword="true"/> when the circuit should be open.</returns>
+    public abstract bool Evaluate(CallContext context);
+
+    /// <summary>Returns the trippers this one is made of, so the breaker can find every <c>SlowRate</c> threshold.</summary>
+    /// <returns>The direct children; none by default.</returns>
+    protected internal virtual IEnumerable<Tripper> GetChildren() => [];
+
+    /// <summary>True while the breaker decides in <see cref="CircuitState.Closed"/>.</summary>
+    /// <returns>The tripper.</returns>
+    public static Tripper Closed() => StateTripper.ClosedInstance;
+
+    /// <summary>True while the breaker decides in <see cref="CircuitState.HalfOpen"/>.</summary>
+    /// <returns>The tripper.</returns>
+    public static Tripper HalfOpened() => StateTripper.HalfOpenInstance;
+
+    /// <summary>True when the window holds at least <paramref name="count"/> calls.</summary>
+    /// <param name="count">The minimum number of calls; ≥ 1.</param>
+    /// <returns>The tripper.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is less than 1.</exception>
+    public static Tripper MinRequests(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        return new MinRequestsTripper(count);
+    }
+
+    /// <summary>True when the window's failure rate is ≥ <paramref name="ratio"/>; false on an empty window.</summary>
+    /// <param name="ratio">The threshold, in (0, 1].</param>
+    /// <returns>The tripper.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ratio"/> is not in (0, 1].</exception>
+    public static Tripper FailureRate(double ratio) => new FailureRateTripper(CheckRatio(ratio));
+
+    /// <summary>True when the window's average duration is ≥ <paramref name="threshold"/>; false on an empty window.</summary>
+    /// <param name="threshold">The latency threshold; &gt; 0.</param>
+    /// <returns>The tripper.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threshold"/> is not positive.</exception>
+    public static Tripper AvgLatency(TimeSpan threshold) => new AvgLatencyTripper(CheckDuration(threshold));
+
+    /// <summary>True when the share of calls lasting ≥ <paramref name="threshold"/> is ≥ <paramref name="ratio"/>; false on an empty window.</summary>
+    /// <param name="ratio">The threshold share of slow calls, in (0, 1].</param>
+    /// <param name="threshold">How long a call must last to be slow; &gt; 0.</param>
+    /// <returns>The tripper.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ratio"/> is not in (0, 1] or <paramref name="threshold"/> is not positive.</exception>
+    public static Tripper SlowRate(double ratio, TimeSpan threshold) => new SlowRateTripper(CheckRatio(ratio), CheckDuration(threshold));
+
+    /// <summary>True after at least <paramref name="count"/> consecutive tracked failures.</summary>
+    /// <param name="count">The streak length; ≥ 1.</param>
+    /// <returns>The tripper.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is less than 1.</exception>
+    public static Tripper FailureStreak(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        return new FailureStreakTripper(count);
+    }
+
+    /// <summary>True when both trippers are.</summary>
+    /// <param name="left">The first tripper.</param>
+    /// <param name="right">The second tripper.</param>
+    /// <returns>The combined tripper.</returns>
+    public static Tripper operator &(Tripper left, Tripper right)
+    {
+        ArgumentNullException.ThrowIfNull(left);
+        ArgumentNullException.ThrowIfNull(right);
+        return new AndTripper(left, right);
+    }
+
+    /// <summary>True when either tripper is.</summary>
+    /// <param name="left">The first tripper.</param>
+    /// <param name="right">The second tripper.</param>
+    /// <returns>The combined tripper.</returns>
+    public static Tripper operator |(Tripper left, Tripper right)
+    {
+        ArgumentNullException.ThrowIfNull(left);
+        ArgumentNullException.ThrowIfNull(right);
+        return new OrTripper(left, right);
+    }
+
+    /// <summary>Returns a tripper that is true when both are; the method form of <c>&amp;</c>.</summary>
+    /// <param name="other">The second tripper.</param>
+    /// <returns>The combined tripper.</returns>
+    public Tripper And(Tripper other) => this & other;
+
+    /// <summary>Returns a tripper that is true when either is; the method form of <c>|</c>.</summary>
+    /// <param name="other">The second tripper.</param>
+    /// <returns>The combined tripper.</returns>
+    public Tripper Or(Tripper other) => this | other;
+
+    /// <summary>Walks the tree from <paramref name="root"/> and returns every <c>SlowRate</c> threshold in it.</summary>
+    internal static IEnumerable<TimeSpan> CollectSlowThresholds(Tripper root)
+    {
+        // Iterative walk with a visited set: a user-written GetChildren may share nodes or even form a cycle.
+        var visited = new HashSet<Tripper>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<Tripper>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var node = pending.Pop();
+            if (!visited.Add(node))
+            {
+                continue;
+            }
+
+            if (node is SlowRateTripper slow)
+            {
+                yield return slow.Threshold;
+            }
+
+            foreach (var child in node.GetChildren() ?? [])
+            {
+                if (child is not null)
+                {
+                    pending.Push(child);
+                }
+            }
+        }
+    }
+
+    private static double CheckRatio(double ratio, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(ratio))] string? name = null)
+    {
+        if (!(ratio > 0 && ratio <= 1))
+        {
+            throw new ArgumentOutOfRangeException(name, ratio, "Must be greater than 0 and at most 1.");
+        }
+
+        return ratio;
+    }
+
+    private static TimeSpan CheckDuration(TimeSpan duration, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(duration))] string? name = null)
+    {
+        if (duration <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(name, duration, "Must be greater than zero.");
+        }
+
+        return duration;
+    }
+
+    private sealed class StateTripper(CircuitState state, string text) : Tripper
+    {
+        public static readonly StateTripper ClosedInstance = new(CircuitState.Closed, "Closed()");
+        public static readonly StateTripper HalfOpenInstance = new(CircuitState.HalfOpen, "HalfOpened()");
+
+        public override bool Evaluate(CallContext context) => context.State == state;
+
+        public override string ToString() => text;
+    }
+
+    private sealed class MinRequestsTripper(int count) : Tripper
+    {
+        public override bool Evaluate(CallContext context) => context.Metric.TotalCount >= count;
+
+        public override string ToString() => $"MinRequests({count})";
+    }
+
+    private sealed class FailureRateTripper(double ratio) : Tripper
+    {
+        public override bool Evaluate(CallContext context)
+        {
+            var metric = context.Metric;
+            return metric.TotalCount > 0 && (double)metric.FailureCount / metric.TotalCount >= ratio;
+        }
+
+        public override string ToString() => FormattableString.Invariant($"FailureRate({ratio})");
+    }
+
+    private sealed class AvgLatencyTripper(TimeSpan threshold) : Tripper
+    {
+        public override bool Evaluate(CallContext context) => context.Metric.AvgDuration >= threshold;
+
+        public override string ToString() => $"AvgLatency({threshold})";
+    }
+
+    private sealed class SlowRateTripper(double ratio, TimeSpan threshold) : Tripper
+    {
+        public TimeSpan Threshold => threshold;
+
+        public override bool Evaluate(CallContext context)
+        {
+            var metric = context.Metric;
+            return metric.TotalCount > 0 && (double)metric.SlowCount(threshold) / metric.TotalCount >= ratio;
+        }
+
+        public override string ToString() => FormattableString.Invariant($"SlowRate({ratio}, {threshold})");
+    }
+
+    private sealed class FailureStreakTripper(int count) : Tripper
+    {
+        public override bool Evaluate(CallContext context) => context.ConsecutiveFailures >= count;
+
+        public override string ToString() => $"FailureStreak({count})";
+    }
+
+    private sealed class AndTripper(Tripper left, Tripper right) : Tripper
+    {
+        public override bool Evaluate(CallContext context) => left.Evaluate(context) && right.Evaluate(context);
+
+        protected internal override IEnumerable<Tripper> GetChildren() => [left, right];
+
+        public override string ToString() => $"({left} & {right})";
+    }
+
+    private sealed class OrTripper(Tripper left, Tripper right) : Tripper
+    {
+        public override bool Evaluate(CallContext context) => left.Evaluate(context) || right.Evaluate(context);
+
+        protected internal override IEnumerable<Tripper> GetChildren() => [left, right];
+
+        public override string ToString() => $"({left} | {right})";
+    }
+}

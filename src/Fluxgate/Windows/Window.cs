@@ -1,0 +1,76 @@
+namespace Fluxgate;
+
+/// <summary>
+/// The sliding window of recent call outcomes a breaker's tripper reads: the last N calls
+/// (<see cref="CountWindow"/>) or the last N seconds (<see cref="TimeWindow"/>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// A window instance serves exactly one breaker; giving it to a second breaker throws
+/// <see cref="ArgumentException"/>. The breaker feeds it through <see cref="Record(bool, TimeSpan, long)"/>,
+/// clears it on every transition through <see cref="Reset"/>, and reads it through
+/// <see cref="GetMetric()"/>, always under the breaker's own lock: implementations need no
+/// synchronization of their own, and callers should read metrics through
+/// <see cref="CircuitBreaker.GetInfo"/> rather than from the window directly.
+/// </para>
+/// <para>To write a custom window, override the three abstract members; <see cref="SlowThresholds"/> and
+/// <see cref="TimeProvider"/> are available from <see cref="OnAttached"/> on.</para>
+/// </remarks>
+public abstract class Window
+{
+    private CircuitBreaker? _owner;
+    private SlowThresholdSet _thresholdSet = SlowThresholdSet.Empty;
+    private TimeSpan[] _slowThresholdSpans = [];
+
+    /// <summary>Initializes a window.</summary>
+    protected Window()
+    {
+    }
+
+    /// <summary>Gets the time source of the breaker this window serves (<see cref="TimeProvider.System"/> until attached).</summary>
+    protected TimeProvider TimeProvider { get; private set; } = TimeProvider.System;
+
+    /// <summary>Gets the distinct <c>SlowRate</c> thresholds of the breaker's tripper, ascending; the window counts slow calls for each.</summary>
+    protected IReadOnlyList<TimeSpan> SlowThresholds => _slowThresholdSpans;
+
+    /// <summary>Gets the thresholds as the internal shared set, for the built-in windows' allocation-free snapshots.</summary>
+    private protected SlowThresholdSet ThresholdSet => _thresholdSet;
+
+    /// <summary>Returns a snapshot of the outcomes currently in the window.</summary>
+    /// <returns>The snapshot; a time-based window first forgets what has expired.</returns>
+    public abstract Metric GetMetric();
+
+    /// <summary>Removes every outcome from the window.</summary>
+    public abstract void Reset();
+
+    /// <summary>Adds one call outcome to the window.</summary>
+    /// <param name="isFailure"><see langword="true"/> for a tracked failure, <see langword="false"/> for a success.</param>
+    /// <param name="duration">The measured duration of the call, failures included; never negative.</param>
+    /// <param name="timestamp">When the call ended, as a <see cref="System.TimeProvider.GetTimestamp"/> value of <see cref="TimeProvider"/>.</param>
+    protected internal abstract void Record(bool isFailure, TimeSpan duration, long timestamp);
+
+    /// <summary>Called once when a breaker takes this window, after <see cref="TimeProvider"/> and <see cref="SlowThresholds"/> are set.</summary>
+    protected virtual void OnAttached()
+    {
+    }
+
+    /// <summary>Returns a snapshot at <paramref name="timestamp"/>, so the hot path reads the clock once per call.</summary>
+    internal virtual Metric GetMetric(long timestamp) => GetMetric();
+
+    /// <summary>Binds the window to its breaker, once.</summary>
+    /// <returns><see langword="null"/> on success; otherwise the breaker that already owns the window.</returns>
+    internal CircuitBreaker? TryAttach(CircuitBreaker owner, TimeProvider timeProvider, SlowThresholdSet slowThresholds)
+    {
+        var previous = Interlocked.CompareExchange(ref _owner, owner, null);
+        if (previous is not null)
+        {
+            return previous;
+        }
+
+        TimeProvider = timeProvider;
+        _thresholdSet = slowThresholds;
+        _slowThresholdSpans = [.. slowThresholds.Ticks.Select(t => new TimeSpan(t))];
+        OnAttached();
+        return null;
+    }
+}
