@@ -254,7 +254,7 @@ public sealed partial class CircuitBreaker
 
     private bool Record_NeedsLock(CircuitState state, bool failure, TimeSpan duration, long end)
     {
-        _window.Record(failure, duration, end);
+        _window.RecordOutcome(failure, duration, end);
         if (failure)
         {
             _consecutiveFailures = _consecutiveFailures == int.MaxValue ? int.MaxValue : _consecutiveFailures + 1;

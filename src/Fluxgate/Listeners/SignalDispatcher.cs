@@ -202,7 +202,10 @@ internal sealed class SignalDispatcher
 
         private async Task DeliverAsync(Signal signal)
         {
-            using var cancellation = new CancellationTokenSource();
+            // The timeout's timer is armed before the listener is called, so it is measured from the call.
+            using var cancellation = timeout == Timeout.InfiniteTimeSpan
+                ? new CancellationTokenSource()
+                : new CancellationTokenSource(timeout, timeProvider);
             Task delivery;
             try
             {
@@ -217,21 +220,16 @@ internal sealed class SignalDispatcher
 
             try
             {
-                if (timeout == Timeout.InfiniteTimeSpan)
-                {
-                    await delivery.ConfigureAwait(false);
-                }
-                else
-                {
-                    await delivery.WaitAsync(timeout, timeProvider).ConfigureAwait(false);
-                }
+                await delivery.WaitAsync(cancellation.Token).ConfigureAwait(false);
             }
-            catch (TimeoutException) when (!delivery.IsCompleted)
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
             {
-                await cancellation.CancelAsync().ConfigureAwait(false);
+                if (!delivery.IsCompleted)
+                {
+                    // Abandoned: observe a late fault so it does not surface as an unobserved task exception.
+                    _ = delivery.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
 
-                // The abandoned delivery may still fault later; observe it so it is not an unobserved task exception.
-                _ = delivery.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 owner.Report(listener, signal, new TimeoutException($"Listener {listener.GetType().Name} did not handle {signal} within {timeout}."));
             }
             catch (Exception exception)

@@ -26,7 +26,7 @@ public abstract class Tripper
 
     /// <summary>Returns the trippers this one is made of, so the breaker can find every <c>SlowRate</c> threshold.</summary>
     /// <returns>The direct children; none by default.</returns>
-    protected internal virtual IEnumerable<Tripper> GetChildren() => [];
+    protected virtual IEnumerable<Tripper> GetChildren() => [];
 
     /// <summary>True while the breaker decides in <see cref="CircuitState.Closed"/>.</summary>
     /// <returns>The tripper.</returns>
@@ -216,7 +216,7 @@ public abstract class Tripper
     {
         public override bool Evaluate(CallContext context) => left.Evaluate(context) && right.Evaluate(context);
 
-        protected internal override IEnumerable<Tripper> GetChildren() => [left, right];
+        protected override IEnumerable<Tripper> GetChildren() => [left, right];
 
         public override string ToString() => $"({left} & {right})";
     }
@@ -225,7 +225,7 @@ public abstract class Tripper
     {
         public override bool Evaluate(CallContext context) => left.Evaluate(context) || right.Evaluate(context);
 
-        protected internal override IEnumerable<Tripper> GetChildren() => [left, right];
+        protected override IEnumerable<Tripper> GetChildren() => [left, right];
 
         public override string ToString() => $"({left} | {right})";
     }

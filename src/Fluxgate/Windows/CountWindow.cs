@@ -49,7 +49,7 @@ public sealed class CountWindow : Window
     }
 
     /// <inheritdoc/>
-    protected internal override void Record(bool isFailure, TimeSpan duration, long timestamp)
+    protected override void Record(bool isFailure, TimeSpan duration, long timestamp)
     {
         var ticks = Math.Max(duration.Ticks, 0);
         var next = _next;

@@ -91,7 +91,7 @@ public sealed class TimeWindow : Window
     }
 
     /// <inheritdoc/>
-    protected internal override void Record(bool isFailure, TimeSpan duration, long timestamp)
+    protected override void Record(bool isFailure, TimeSpan duration, long timestamp)
     {
         var second = timestamp / _frequency;
         Advance(second);

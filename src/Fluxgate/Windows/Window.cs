@@ -47,7 +47,10 @@ public abstract class Window
     /// <param name="isFailure"><see langword="true"/> for a tracked failure, <see langword="false"/> for a success.</param>
     /// <param name="duration">The measured duration of the call, failures included; never negative.</param>
     /// <param name="timestamp">When the call ended, as a <see cref="System.TimeProvider.GetTimestamp"/> value of <see cref="TimeProvider"/>.</param>
-    protected internal abstract void Record(bool isFailure, TimeSpan duration, long timestamp);
+    protected abstract void Record(bool isFailure, TimeSpan duration, long timestamp);
+
+    /// <summary>Lets the breaker feed the window.</summary>
+    internal void RecordOutcome(bool isFailure, TimeSpan duration, long timestamp) => Record(isFailure, duration, timestamp);
 
     /// <summary>Called once when a breaker takes this window, after <see cref="TimeProvider"/> and <see cref="SlowThresholds"/> are set.</summary>
     protected virtual void OnAttached()

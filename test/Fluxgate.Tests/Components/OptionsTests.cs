@@ -1,0 +1,141 @@
+using Fluxgate.Tests.Support;
+
+namespace Fluxgate.Tests.Components;
+
+public class OptionsTests
+{
+    [Fact]
+    public void Defaults_MatchTheSpecification()
+    {
+        var options = new CircuitBreakerOptions();
+
+        Assert.Equal("default", options.Name);
+        Assert.Equal(100, Assert.IsType<CountWindow>(options.Window).Size);
+        Assert.Same(Tracker.All(), options.Tracker);
+        Assert.Equal("(MinRequests(100) & FailureRate(0.5))", options.Tripper.ToString());
+        Assert.Equal(TimeSpan.FromSeconds(60), options.Retry.GetWaitDuration(5));
+        Assert.Equal("RampUp(0.1, 1, 00:01:00)", options.Permit.ToString());
+        Assert.Equal(10, options.MaxHalfOpenCalls);
+        Assert.Empty(options.Listeners);
+        Assert.Same(TimeProvider.System, options.TimeProvider);
+        Assert.Null(options.ResultTracker);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.AsyncListenerTimeout);
+    }
+
+    [Fact]
+    public void Defaults_BehaveAsTheSpecificationSays()
+    {
+        var clock = TestKit.NewClock();
+        var breaker = new CircuitBreaker(new CircuitBreakerOptions { TimeProvider = clock });
+
+        for (var i = 0; i < 99; i++)
+        {
+            Assert.Throws<InvalidOperationException>(() => breaker.Execute(() => throw new InvalidOperationException()));
+        }
+
+        Assert.Equal(CircuitState.Closed, breaker.State);           // MinRequests(100)
+        Assert.Throws<InvalidOperationException>(() => breaker.Execute(() => throw new InvalidOperationException()));
+        Assert.Equal(CircuitState.Open, breaker.State);              // Tracker.All & FailureRate(0.5)
+        Assert.Equal(TimeSpan.FromSeconds(60), breaker.AssertRejects().RetryAfter);
+    }
+
+    [Fact]
+    public void Listeners_CollectionInitializer_AddsBothKinds()
+    {
+        var sync = new RecordingListener();
+        var async = new NullAsyncListener();
+
+        var options = new CircuitBreakerOptions { Listeners = { sync, async } };
+
+        Assert.Equal([sync, async], options.Listeners);
+        Assert.True(options.Listeners.Remove(sync));
+        Assert.False(options.Listeners.Remove(sync));
+        options.Listeners.Clear();
+        Assert.Equal(0, options.Listeners.Count);
+    }
+
+    [Fact]
+    public void Setters_NullValues_ThrowNamingTheProperty()
+    {
+        var options = new CircuitBreakerOptions();
+
+        Assert.Equal("Name", Assert.Throws<ArgumentNullException>(() => options.Name = null!).ParamName);
+        Assert.Equal("Window", Assert.Throws<ArgumentNullException>(() => options.Window = null!).ParamName);
+        Assert.Equal("Tracker", Assert.Throws<ArgumentNullException>(() => options.Tracker = null!).ParamName);
+        Assert.Equal("Tripper", Assert.Throws<ArgumentNullException>(() => options.Tripper = null!).ParamName);
+        Assert.Equal("Retry", Assert.Throws<ArgumentNullException>(() => options.Retry = null!).ParamName);
+        Assert.Equal("Permit", Assert.Throws<ArgumentNullException>(() => options.Permit = null!).ParamName);
+        Assert.Equal("TimeProvider", Assert.Throws<ArgumentNullException>(() => options.TimeProvider = null!).ParamName);
+        Assert.Throws<ArgumentNullException>(() => options.Listeners.Add((ICircuitBreakerListener)null!));
+        Assert.Throws<ArgumentNullException>(() => options.Listeners.Add((IAsyncCircuitBreakerListener)null!));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void Name_Blank_ThrowsNamingName(string name)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new CircuitBreakerOptions { Name = name });
+        Assert.Equal("Name", error.ParamName);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(int.MinValue)]
+    public void MaxHalfOpenCalls_BelowOne_ThrowsNamingItAndTheRange(int value)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerOptions { MaxHalfOpenCalls = value });
+        Assert.Equal("MaxHalfOpenCalls", error.ParamName);
+        Assert.Contains("at least 1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AsyncListenerTimeout_ZeroOrNegative_ThrowsButInfiniteIsAccepted()
+    {
+        Assert.Equal("AsyncListenerTimeout", Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerOptions { AsyncListenerTimeout = TimeSpan.Zero }).ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerOptions { AsyncListenerTimeout = TimeSpan.FromSeconds(-5) });
+        Assert.Equal(Timeout.InfiniteTimeSpan, new CircuitBreakerOptions { AsyncListenerTimeout = Timeout.InfiniteTimeSpan }.AsyncListenerTimeout);
+    }
+
+    [Fact]
+    public void Constructor_NullOptions_Throws() =>
+        Assert.Equal("options", Assert.Throws<ArgumentNullException>(() => new CircuitBreaker(null!)).ParamName);
+
+    [Fact]
+    public void Breaker_CopiesTheOptions_LaterChangesDoNotReachIt()
+    {
+        var clock = TestKit.NewClock();
+        var options = TestKit.Options(clock, Tripper.FailureStreak(1));
+        var breaker = new CircuitBreaker(options);
+
+        options.Name = "changed";
+        options.Tripper = Tripper.FailureStreak(100);
+        breaker.Fail(clock);
+
+        Assert.Equal("test", breaker.Name);
+        Assert.Equal(CircuitState.Open, breaker.State);
+    }
+
+    [Fact]
+    public void WireNames_RoundTripAndMatchTheOriginal()
+    {
+        string[] expected = ["closed", "open", "half_open", "metrics_only", "disabled", "forced_open"];
+
+        Assert.Equal(expected, Enum.GetValues<CircuitState>().Select(s => s.ToWireName()));
+        foreach (var state in Enum.GetValues<CircuitState>())
+        {
+            Assert.True(CircuitStateExtensions.TryParseWireName(state.ToWireName(), out var parsed));
+            Assert.Equal(state, parsed);
+        }
+
+        Assert.False(CircuitStateExtensions.TryParseWireName("Half_Open", out _));
+        Assert.False(CircuitStateExtensions.TryParseWireName(null, out _));
+        Assert.Equal("state", Assert.Throws<ArgumentOutOfRangeException>(() => ((CircuitState)42).ToWireName()).ParamName);
+    }
+
+    private sealed class NullAsyncListener : IAsyncCircuitBreakerListener
+    {
+        public ValueTask OnStateChangedAsync(Signal signal, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,73 @@
+using Fluxgate.Tests.Support;
+
+namespace Fluxgate.Tests.Windows;
+
+public class CountWindowTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(int.MinValue)]
+    [InlineData(CountWindow.MaxSize + 1)]
+    [InlineData(int.MaxValue)]
+    public void Constructor_SizeOutOfRange_ThrowsNamingSizeAndRange(int size)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CountWindow(size));
+
+        Assert.Equal("size", error.ParamName);
+        Assert.Contains("between 1 and 10,000,000", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(CountWindow.MaxSize)]
+    public void Constructor_SizeAtTheBounds_IsAccepted(int size) => Assert.Equal(size, new CountWindow(size).Size);
+
+    [Fact]
+    public void Record_BeyondTheSize_EvictsTheOldestOutcomeWithItsDurationAndSlowness()
+    {
+        var clock = TestKit.NewClock();
+        var window = new CountWindow(3);
+        var breaker = new CircuitBreaker(TestKit.Options(clock, Tripper.FailureStreak(100) & Tripper.SlowRate(1, TimeSpan.FromSeconds(1)), window));
+
+        breaker.Fail(clock, TimeSpan.FromSeconds(2));        // evicted below
+        breaker.Succeed(clock, TimeSpan.FromMilliseconds(10));
+        breaker.Succeed(clock, TimeSpan.FromMilliseconds(20));
+        Assert.Equal(1, window.GetMetric().FailureCount);
+
+        breaker.Succeed(clock, TimeSpan.FromMilliseconds(30));
+
+        var metric = window.GetMetric();
+        Assert.Equal(3, metric.TotalCount);
+        Assert.Equal(0, metric.FailureCount);
+        Assert.Equal(TimeSpan.FromMilliseconds(60), metric.TotalDuration);
+        Assert.Equal(0, metric.SlowCount(TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public void Record_ManyTimesTheSize_KeepsExactlyTheLastN()
+    {
+        var clock = TestKit.NewClock();
+        var window = new CountWindow(7);
+        var breaker = new CircuitBreaker(TestKit.Options(clock, Tripper.FailureStreak(1000), window));
+        var outcomes = new List<bool>();
+        for (var i = 0; i < 50; i++)
+        {
+            var fail = i % 3 == 0;
+            outcomes.Add(fail);
+            if (fail)
+            {
+                breaker.Fail(clock, TimeSpan.FromMilliseconds(i));
+            }
+            else
+            {
+                breaker.Succeed(clock, TimeSpan.FromMilliseconds(i));
+            }
+        }
+
+        var metric = window.GetMetric();
+        Assert.Equal(7, metric.TotalCount);
+        Assert.Equal(outcomes.TakeLast(7).Count(f => f), metric.FailureCount);
+        Assert.Equal(TimeSpan.FromMilliseconds(Enumerable.Range(43, 7).Sum()), metric.TotalDuration);
+    }
+}
