@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes src/Fluxgate/CircuitBreaker.Decorate.cs: the Decorate overloads for 0 to 3 arguments.
 
-Run from the repository root: python3 tools/codegen/decorate.py
+Run from the repository root: python3 tools/codegen/decorate.py, then
+`dotnet format analyzers src/Fluxgate --diagnostics RS0016` to record new overloads in PublicAPI.Unshipped.txt.
 The overloads differ only in arity, so they are generated rather than written by hand.
 """
 
@@ -163,38 +164,3 @@ for n in ARITIES:
 out[-1] = out[-1].rstrip("\n")
 out.append("}")
 open("src/Fluxgate/CircuitBreaker.Decorate.cs", "w").write("\n".join(out) + "\n")
-
-# Keep the public API file in step: dotnet format does not add entries for this file.
-def api_lines():
-    lines = []
-    for n in ARITIES:
-        ts = [f"T{i + 1}" for i in range(n)]
-        g = lambda extra: f"<{', '.join(ts + ([extra] if extra else []))}>" if (ts or extra) else ""
-        fn = f"System.Func<{', '.join(ts + ['TResult'])}>"
-        act = f"System.Action<{', '.join(ts)}>" if n else "System.Action"
-        afn = f"System.Func<{', '.join(ts + ['System.Threading.Tasks.Task<TResult>!'])}>"
-        aact = f"System.Func<{', '.join(ts + ['System.Threading.Tasks.Task!'])}>"
-        fb = "System.Func<System.Exception!, TResult>! fallback"
-        afb = "System.Action<System.Exception!>! fallback"
-        lines += [
-            f"Fluxgate.CircuitBreaker.Decorate{g('TResult')}({fn}! func) -> {fn}!",
-            f"Fluxgate.CircuitBreaker.Decorate{g('TResult')}({fn}! func, {fb}) -> {fn}!",
-            f"Fluxgate.CircuitBreaker.Decorate{g(None)}({act}! action) -> {act}!",
-            f"Fluxgate.CircuitBreaker.Decorate{g(None)}({act}! action, {afb}) -> {act}!",
-            f"Fluxgate.CircuitBreaker.Decorate{g('TResult')}({afn}! func) -> {afn}!",
-            f"Fluxgate.CircuitBreaker.Decorate{g('TResult')}({afn}! func, {fb}) -> {afn}!",
-            f"Fluxgate.CircuitBreaker.Decorate{g(None)}({aact}! func) -> {aact}!",
-            f"Fluxgate.CircuitBreaker.Decorate{g(None)}({aact}! func, {afb}) -> {aact}!",
-        ]
-    return lines
-
-
-import os
-for name in ("PublicAPI.Shipped.txt", "PublicAPI.Unshipped.txt"):
-    path = os.path.join("src/Fluxgate", name)
-    existing = [l for l in open(path).read().splitlines() if l.strip()]
-    if any(l.startswith("Fluxgate.CircuitBreaker.Decorate") for l in existing) or name.endswith("Unshipped.txt"):
-        kept = [l for l in existing if not l.startswith("Fluxgate.CircuitBreaker.Decorate") and l != "#nullable enable"]
-        if name.endswith("Unshipped.txt") and not any(l.startswith("Fluxgate.CircuitBreaker.Decorate") for l in open(os.path.join("src/Fluxgate", "PublicAPI.Shipped.txt")).read().splitlines()):
-            kept += api_lines()
-        open(path, "w").write("\n".join(["#nullable enable"] + sorted(set(kept), key=str.lower)) + "\n")

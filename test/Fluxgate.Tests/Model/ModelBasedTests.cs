@@ -1,0 +1,271 @@
+using CsCheck;
+using Fluxgate.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Fluxgate.Tests.Model;
+
+/// <summary>
+/// Random programs of operations run against the real breaker and <see cref="ReferenceModel"/>; state,
+/// reopens, streak, every metric, every admission decision and the listener's stream must agree after
+/// each step. CsCheck shrinks a failing program and prints its seed; rerun one with CsCheck_Seed=&lt;seed&gt;.
+/// </summary>
+public class ModelBasedTests(ITestOutputHelper output)
+{
+    /// <summary>Programs per run; override with CsCheck_Iter.</summary>
+    private const long Programs = 10_000;
+
+    internal enum OpKind
+    {
+        Success,
+        Failure,
+        Untracked,
+        Begin,
+        End,
+        Advance,
+        Reset,
+        Disable,
+        MetricsOnly,
+        ForceOpen,
+    }
+
+    internal readonly record struct Op(OpKind Kind, int Millis, int Pick, Outcome EndAs)
+    {
+        public override string ToString() => Kind switch
+        {
+            OpKind.Success or OpKind.Failure => $"{Kind}({Millis}ms)",
+            OpKind.Advance => $"Advance({Millis}ms)",
+            OpKind.End => $"End(#{Pick}, {EndAs})",
+            _ => Kind.ToString(),
+        };
+    }
+
+    internal static readonly Gen<ModelConfig> ConfigGen =
+        from tripper in Gen.Int[0, ModelConfig.TripperCount - 1]
+        from useTime in Gen.Bool
+        from count in Gen.Int[1, 12]
+        from seconds in Gen.Int[1, 20]
+        from never in Gen.Int[0, 9]
+        from initial in Gen.Int[1, 30]
+        from multiplier in Gen.OneOfConst(1.5, 2.0, 3.0)
+        from maxFactor in Gen.Int[1, 8]
+        from jitter in Gen.OneOfConst(0.0, 0.0, 0.25)
+        from rampInitial in Gen.OneOfConst(0.1, 0.5, 1.0)
+        from rampSeconds in Gen.Int[1, 60]
+        from maxHalfOpen in Gen.Int[1, 3]
+        from seed in Gen.Int
+        select new ModelConfig(
+            tripper,
+            count,
+            useTime ? seconds : 0,
+            never == 0,
+            TimeSpan.FromSeconds(initial),
+            multiplier,
+            TimeSpan.FromSeconds(initial * maxFactor),
+            jitter,
+            rampInitial,
+            1.0,
+            TimeSpan.FromSeconds(rampSeconds),
+            maxHalfOpen,
+            seed);
+
+    internal static readonly Gen<Op> OpGen = Gen.Frequency(
+        (30, Gen.Int[0, 250].Select(ms => new Op(OpKind.Success, ms, 0, Outcome.Success))),
+        (30, Gen.Int[0, 250].Select(ms => new Op(OpKind.Failure, ms, 0, Outcome.Failure))),
+        (6, Gen.Const(new Op(OpKind.Untracked, 0, 0, Outcome.Untracked))),
+        (8, Gen.Const(new Op(OpKind.Begin, 0, 0, Outcome.Success))),
+        (8, Gen.Select(Gen.Int[0, 7], Gen.Enum<Outcome>(), (pick, outcome) => new Op(OpKind.End, 0, pick, outcome))),
+        (20, Gen.Int[0, 20_000].Select(ms => new Op(OpKind.Advance, ms, 0, Outcome.Success))),
+        (2, Gen.Const(new Op(OpKind.Reset, 0, 0, Outcome.Success))),
+        (1, Gen.Const(new Op(OpKind.Disable, 0, 0, Outcome.Success))),
+        (1, Gen.Const(new Op(OpKind.MetricsOnly, 0, 0, Outcome.Success))),
+        (1, Gen.Const(new Op(OpKind.ForceOpen, 0, 0, Outcome.Success))));
+
+    internal static readonly Gen<(ModelConfig Config, Op[] Ops)> ProgramGen = Gen.Select(ConfigGen, OpGen.Array[1, 60]);
+
+    [Fact]
+    public void RandomPrograms_RealBreakerAgreesWithTheReferenceModelAfterEveryStep()
+    {
+        var checkedPrograms = 0;
+        ProgramGen.Sample(
+            program =>
+            {
+                Run(program.Config, program.Ops);
+                Interlocked.Increment(ref checkedPrograms);
+            },
+            iter: Programs,
+            print: p => $"{p.Config}\n  program: {string.Join(", ", p.Ops)}");
+
+        output.WriteLine($"{checkedPrograms} programs agreed with the model.");
+        Assert.True(checkedPrograms >= Programs || Environment.GetEnvironmentVariable("CsCheck_Seed") is not null);
+    }
+
+    [Fact]
+    public void Model_RejectsAProgramThatTheRealBreakerWouldFail_SoTheComparisonCanFail()
+    {
+        // Guard against a comparison that cannot fail: a model that disagrees by one reopen must be caught.
+        var config = new ModelConfig(0, 5, 0, false, TimeSpan.FromSeconds(1), 2, TimeSpan.FromSeconds(8), 0, 1, 1, TimeSpan.FromSeconds(1), 1, 1);
+        Op[] program = [new(OpKind.Failure, 0, 0, Outcome.Failure), new(OpKind.Failure, 0, 0, Outcome.Failure), new(OpKind.Failure, 0, 0, Outcome.Failure), new(OpKind.Advance, 1000, 0, Outcome.Success), new(OpKind.Failure, 0, 0, Outcome.Failure)];
+
+        Assert.ThrowsAny<Exception>(() => Run(config, program, sabotage: model => model.Transition(CircuitState.Open)));
+    }
+
+    internal static void Run(ModelConfig config, Op[] ops, Action<ReferenceModel>? sabotage = null)
+    {
+        var clock = TestKit.NewClock();
+        var listener = new RecordingListener();
+        var options = config.ToOptions(clock);
+        options.Listeners.Add(listener);
+        var breaker = new CircuitBreaker(options);
+        var model = new ReferenceModel(config, clock.GetTimestamp);
+        var pending = new List<(TaskCompletionSource<int> Gate, ValueTask<int> Call, ReferenceModel.Ticket Ticket)>();
+
+        for (var step = 0; step < ops.Length; step++)
+        {
+            var op = ops[step];
+            switch (op.Kind)
+            {
+                case OpKind.Success or OpKind.Failure or OpKind.Untracked:
+                {
+                    var ticket = model.Admit();
+                    var outcome = op.Kind switch { OpKind.Success => Outcome.Success, OpKind.Failure => Outcome.Failure, _ => Outcome.Untracked };
+                    var ran = false;
+                    try
+                    {
+                        breaker.Execute(() =>
+                        {
+                            ran = true;
+                            clock.Advance(TimeSpan.FromMilliseconds(op.Millis));
+                            return outcome switch
+                            {
+                                Outcome.Failure => throw new TrackedException(),
+                                Outcome.Untracked => throw new UntrackedException(),
+                                _ => 0,
+                            };
+                        });
+                    }
+                    catch (CallNotPermittedException)
+                    {
+                    }
+                    catch (TrackedException)
+                    {
+                    }
+                    catch (UntrackedException)
+                    {
+                    }
+
+                    Check(ticket is not null, ran, "admitted", step, op);
+                    if (ticket is { } admitted)
+                    {
+                        model.Complete(admitted, outcome);
+                    }
+
+                    break;
+                }
+
+                case OpKind.Begin:
+                {
+                    var ticket = model.Admit();
+                    var gate = new TaskCompletionSource<int>();
+                    var call = breaker.ExecuteAsync(_ => new ValueTask<int>(gate.Task));
+                    var rejected = call.IsFaulted;
+                    Check(ticket is not null, !rejected, "admitted (in flight)", step, op);
+                    if (ticket is { } admitted)
+                    {
+                        pending.Add((gate, call, admitted));
+                    }
+                    else
+                    {
+                        _ = call.AsTask().Exception;
+                    }
+
+                    break;
+                }
+
+                case OpKind.End:
+                {
+                    if (pending.Count == 0)
+                    {
+                        break;
+                    }
+
+                    var (gate, call, ticket) = pending[op.Pick % pending.Count];
+                    pending.RemoveAt(op.Pick % pending.Count);
+                    switch (op.EndAs)
+                    {
+                        case Outcome.Success:
+                            gate.SetResult(1);
+                            break;
+                        case Outcome.Failure:
+                            gate.SetException(new TrackedException());
+                            break;
+                        default:
+                            gate.SetException(new UntrackedException());
+                            break;
+                    }
+
+                    try
+                    {
+                        call.AsTask().GetAwaiter().GetResult();
+                    }
+                    catch (Exception e) when (e is TrackedException or UntrackedException)
+                    {
+                    }
+
+                    model.Complete(ticket, op.EndAs);
+                    break;
+                }
+
+                case OpKind.Advance:
+                    clock.Advance(TimeSpan.FromMilliseconds(op.Millis));
+                    break;
+                case OpKind.Reset:
+                    breaker.Reset();
+                    model.Transition(CircuitState.Closed);
+                    break;
+                case OpKind.Disable:
+                    breaker.Disable();
+                    model.Transition(CircuitState.Disabled);
+                    break;
+                case OpKind.MetricsOnly:
+                    breaker.MetricsOnly();
+                    model.Transition(CircuitState.MetricsOnly);
+                    break;
+                case OpKind.ForceOpen:
+                    breaker.ForceOpen();
+                    model.Transition(CircuitState.ForcedOpen);
+                    break;
+            }
+
+            if (step == ops.Length - 1)
+            {
+                sabotage?.Invoke(model);
+            }
+
+            var info = breaker.GetInfo();
+            var expected = model.Metrics();
+            Check(model.State, info.State, "state", step, op);
+            Check(model.Reopens, info.Reopens, "reopens", step, op);
+            Check(model.ConsecutiveFailures, info.ConsecutiveFailures, "consecutive failures", step, op);
+            Check(expected.Total, info.Metrics.TotalCount, "total count", step, op);
+            Check(expected.Failures, info.Metrics.FailureCount, "failure count", step, op);
+            Check(expected.DurationTicks, info.Metrics.TotalDuration.Ticks, "total duration", step, op);
+            Check(config.TripperIndex == 1 ? expected.Slow : 0, info.Metrics.SlowCount(ModelConfig.SlowThreshold), "slow count", step, op);
+            Check(model.Transitions.Count, listener.Signals.Count, "signals delivered", step, op);
+        }
+
+        Assert.Equal(model.Transitions, listener.Transitions);
+        foreach (var (gate, call, _) in pending)
+        {
+            gate.SetResult(0);
+            call.AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static void Check<T>(T expected, T actual, string what, int step, Op op)
+    {
+        if (!EqualityComparer<T>.Default.Equals(expected, actual))
+        {
+            throw new InvalidOperationException($"Step {step} ({op}): {what} is {actual}, the model says {expected}.");
+        }
+    }
+}

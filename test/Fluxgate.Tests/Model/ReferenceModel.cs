@@ -1,0 +1,184 @@
+namespace Fluxgate.Tests.Model;
+
+/// <summary>
+/// A plain reference model of SPEC.md §3, written for clarity, not speed: the window is a list of
+/// outcomes and every metric is recomputed from it. The model-based tests drive it and the real
+/// breaker with the same operations and compare them after every step.
+/// </summary>
+internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
+{
+    private readonly List<(long End, bool Failure, long DurationTicks)> _window = [];
+    private readonly Random _permitRandom = new(config.Seed);
+    private readonly Random _retryRandom = new(config.Seed + 1);
+    private long _stateStart = now();
+    private long _waitTicks;
+    private int _halfOpenInFlight;
+
+    public CircuitState State { get; private set; } = CircuitState.Closed;
+
+    public int Reopens { get; private set; }
+
+    public int ConsecutiveFailures { get; private set; }
+
+    /// <summary>Increases with every transition; a call's outcome counts only in the period it was admitted in.</summary>
+    public int Period { get; private set; }
+
+    public List<(CircuitState From, CircuitState To)> Transitions { get; } = [];
+
+    /// <summary>Admits a call or rejects it; on admission returns the ticket the outcome is recorded with.</summary>
+    public Ticket? Admit()
+    {
+        var start = now();
+        while (true)
+        {
+            switch (State)
+            {
+                case CircuitState.Closed or CircuitState.MetricsOnly or CircuitState.Disabled:
+                    return new Ticket(Period, State, start);
+                case CircuitState.ForcedOpen:
+                    return null;
+                case CircuitState.Open:
+                    if (_waitTicks < 0 || start - _stateStart < _waitTicks)
+                    {
+                        return null;
+                    }
+
+                    Transition(CircuitState.HalfOpen);
+                    continue;
+                default: // HalfOpen
+                    if (!Permit(TimeSpan.FromTicks(start - _stateStart)) || _halfOpenInFlight >= config.MaxHalfOpenCalls)
+                    {
+                        return null;
+                    }
+
+                    _halfOpenInFlight++;
+                    return new Ticket(Period, State, start);
+            }
+        }
+    }
+
+    /// <summary>Records the outcome of an admitted call that ends now.</summary>
+    public void Complete(Ticket ticket, Outcome outcome)
+    {
+        if (ticket.State == CircuitState.HalfOpen)
+        {
+            _halfOpenInFlight--;
+        }
+
+        if (ticket.State == CircuitState.Disabled || outcome == Outcome.Untracked || ticket.Period != Period)
+        {
+            return;
+        }
+
+        var end = now();
+        var failure = outcome == Outcome.Failure;
+        _window.Add((end, failure, end - ticket.Start));
+        ConsecutiveFailures = failure ? ConsecutiveFailures + 1 : 0;
+        if (State == CircuitState.MetricsOnly)
+        {
+            return;
+        }
+
+        var trip = config.Trip(Metrics(), State, ConsecutiveFailures);
+        if (State == CircuitState.Closed && trip)
+        {
+            Transition(CircuitState.Open);
+        }
+        else if (State == CircuitState.HalfOpen && failure && trip)
+        {
+            Transition(CircuitState.Open);
+        }
+        else if (State == CircuitState.HalfOpen && !failure && !trip)
+        {
+            Transition(CircuitState.Closed);
+        }
+    }
+
+    public void Transition(CircuitState next)
+    {
+        if (next == CircuitState.Open && State == CircuitState.HalfOpen)
+        {
+            Reopens++;
+        }
+
+        if (next == CircuitState.Closed)
+        {
+            Reopens = 0;
+            ConsecutiveFailures = 0;
+        }
+        else if (next == CircuitState.HalfOpen)
+        {
+            ConsecutiveFailures = 0;
+        }
+
+        if (next == CircuitState.Open)
+        {
+            _waitTicks = Wait(Reopens);
+        }
+
+        Transitions.Add((State, next));
+        State = next;
+        _stateStart = now();
+        _window.Clear();
+        Period++;
+    }
+
+    /// <summary>The window's metrics now: count windows keep the last N outcomes, time windows the last N seconds.</summary>
+    public ModelMetrics Metrics()
+    {
+        IEnumerable<(long End, bool Failure, long DurationTicks)> live = _window;
+        if (config.TimeWindowSeconds > 0)
+        {
+            var currentSecond = now() / TimeSpan.TicksPerSecond;
+            live = _window.Where(r => r.End / TimeSpan.TicksPerSecond > currentSecond - config.TimeWindowSeconds);
+        }
+        else
+        {
+            live = _window.TakeLast(config.CountWindowSize);
+        }
+
+        var list = live.ToList();
+        return new ModelMetrics(
+            list.Count,
+            list.Count(r => r.Failure),
+            list.Sum(r => r.DurationTicks),
+            list.Count(r => r.DurationTicks >= ModelConfig.SlowThreshold.Ticks));
+    }
+
+    private bool Permit(TimeSpan elapsed)
+    {
+        // RampUp: p = initial + (final − initial) × elapsed / duration, capped at final; p = 1 needs no draw.
+        var p = elapsed >= config.RampDuration
+            ? config.RampFinal
+            : Math.Min(config.RampInitial + ((config.RampFinal - config.RampInitial) * (elapsed.Ticks / (double)config.RampDuration.Ticks)), config.RampFinal);
+        return p >= 1 || _permitRandom.NextDouble() < p;
+    }
+
+    private long Wait(int reopens)
+    {
+        if (config.RetryNever)
+        {
+            return -1;
+        }
+
+        // min(initial × multiplier^reopens, max) × (1 + u), u uniform in [−jitter, +jitter], drawn once per open period.
+        var ticks = Math.Min(config.RetryInitial.Ticks * Math.Pow(config.RetryMultiplier, reopens), config.RetryMax.Ticks);
+        if (config.Jitter > 0)
+        {
+            ticks *= 1 + (((_retryRandom.NextDouble() * 2) - 1) * config.Jitter);
+        }
+
+        return (long)ticks;
+    }
+
+    public readonly record struct Ticket(int Period, CircuitState State, long Start);
+}
+
+internal enum Outcome
+{
+    Success,
+    Failure,
+    Untracked,
+}
+
+internal readonly record struct ModelMetrics(int Total, int Failures, long DurationTicks, int Slow);
