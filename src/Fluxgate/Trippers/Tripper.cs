@@ -5,7 +5,7 @@ namespace Fluxgate;
 /// <para>
 /// In <see cref="CircuitState.Closed"/>, <see langword="true"/> opens the circuit. In
 /// <see cref="CircuitState.HalfOpen"/>, a success with <see langword="false"/> closes it and a failure
-/// with <see langword="true"/> reopens it. Trippers combine with <c>&amp;</c> and <c>|</c>:
+/// with <see langword="true"/> reopens it. Trippers combine with <c>&amp;</c>, <c>|</c> and <c>~</c> (or <c>!</c>):
 /// <c>MinRequests(20) &amp; ((Closed() &amp; FailureRate(0.6)) | (HalfOpened() &amp; FailureRate(0.5)))</c>.
 /// </para>
 /// <para>To write a custom tripper, override <see cref="Evaluate(CallContext)"/>; a composite that holds
@@ -96,6 +96,24 @@ public abstract class Tripper
         ArgumentNullException.ThrowIfNull(right);
         return new OrTripper(left, right);
     }
+
+    /// <summary>True when <paramref name="tripper"/> is not; e.g. <c>HalfOpened() &amp; (~MinRequests(20) | FailureRate(0.2))</c> keeps probing until 20 probes have run.</summary>
+    /// <param name="tripper">The tripper to negate.</param>
+    /// <returns>The negated tripper.</returns>
+    public static Tripper operator ~(Tripper tripper)
+    {
+        ArgumentNullException.ThrowIfNull(tripper);
+        return new NotTripper(tripper);
+    }
+
+    /// <summary>True when <paramref name="tripper"/> is not; the same as <c>~</c>.</summary>
+    /// <param name="tripper">The tripper to negate.</param>
+    /// <returns>The negated tripper.</returns>
+    public static Tripper operator !(Tripper tripper) => ~tripper;
+
+    /// <summary>Returns a tripper that is true when this one is not; the method form of <c>~</c> and <c>!</c>.</summary>
+    /// <returns>The negated tripper.</returns>
+    public Tripper Not() => ~this;
 
     /// <summary>Returns a tripper that is true when both are; the method form of <c>&amp;</c>.</summary>
     /// <param name="other">The second tripper.</param>
@@ -219,6 +237,15 @@ public abstract class Tripper
         protected override IEnumerable<Tripper> GetChildren() => [left, right];
 
         public override string ToString() => $"({left} & {right})";
+    }
+
+    private sealed class NotTripper(Tripper inner) : Tripper
+    {
+        public override bool Evaluate(CallContext context) => !inner.Evaluate(context);
+
+        protected override IEnumerable<Tripper> GetChildren() => [inner];
+
+        public override string ToString() => $"~{inner}";
     }
 
     private sealed class OrTripper(Tripper left, Tripper right) : Tripper

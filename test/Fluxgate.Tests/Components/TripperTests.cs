@@ -76,6 +76,21 @@ public class TripperTests
         Assert.False(FailureStreak(1).And(MinRequests(1)).Evaluate(Context(1, 0)));
     }
 
+    [Fact]
+    public void Negation_InvertsAndExposesItsOperandToTheThresholdWalk()
+    {
+        var gentle = HalfOpened() & ((MinRequests(10) & FailureRate(0.2)) | (~MinRequests(60) & !FailureStreak(1)));
+
+        Assert.True(gentle.Evaluate(Context(5, 1, state: CircuitState.HalfOpen, streak: 0)));     // early success: keep probing
+        Assert.False(gentle.Evaluate(Context(5, 1, state: CircuitState.HalfOpen, streak: 1)));    // early failure: stay, do not reopen
+        Assert.True(gentle.Evaluate(Context(10, 2, state: CircuitState.HalfOpen, streak: 1)));    // 20% of 10 probes failed: reopen
+        Assert.False(gentle.Evaluate(Context(60, 5, state: CircuitState.HalfOpen, streak: 0)));   // 60 probes, under 20%: close
+        Assert.True(MinRequests(5).Not().Evaluate(Context(4, 0)));
+        Assert.Equal([Second], Tripper.CollectSlowThresholds(~SlowRate(0.5, Second)));
+        Assert.Equal("~MinRequests(3)", (~MinRequests(3)).ToString());
+        Assert.Throws<ArgumentNullException>(() => ~(Tripper)null!);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-5)]

@@ -1,0 +1,104 @@
+using Fluxgate.Tests.Support;
+
+namespace Fluxgate.Tests;
+
+/// <summary>
+/// SPEC.md §4: no allocation on the success path with any built-in component, and none for a
+/// non-throwing rejection. Counted with <see cref="GC.GetAllocatedBytesForCurrentThread"/>, after warm-up.
+/// </summary>
+[Collection(MeterCollection.Name)]
+public class AllocationTests
+{
+    private const int Calls = 10_000;
+
+    public static TheoryData<string> Configurations => ["count", "time", "time-with-slow-thresholds", "every-component"];
+
+    private static CircuitBreaker Create(string configuration) => new(configuration switch
+    {
+        "count" => new CircuitBreakerOptions { Window = new CountWindow(100) },
+        "time" => new CircuitBreakerOptions { Window = new TimeWindow(TimeSpan.FromSeconds(60)) },
+        "time-with-slow-thresholds" => new CircuitBreakerOptions
+        {
+            Window = new TimeWindow(TimeSpan.FromSeconds(60)),
+            Tripper = Tripper.MinRequests(10) & (Tripper.SlowRate(0.5, TimeSpan.FromSeconds(1)) | Tripper.SlowRate(0.9, TimeSpan.FromSeconds(5)) | Tripper.FailureRate(0.5)),
+        },
+        _ => new CircuitBreakerOptions
+        {
+            Window = new CountWindow(1000),
+            Tracker = (Tracker.TypeOf<IOException>() | Tracker.TypeOf(typeof(TimeoutException))) & ~Tracker.Custom(e => e is FileNotFoundException),
+            Tripper = Tripper.MinRequests(20) & ((Tripper.Closed() & Tripper.FailureRate(0.6)) | (Tripper.HalfOpened() & Tripper.FailureRate(0.5)) | Tripper.AvgLatency(TimeSpan.FromSeconds(2)) | Tripper.FailureStreak(10) | Tripper.SlowRate(0.5, TimeSpan.FromSeconds(1))),
+            Retry = Retry.Backoff(TimeSpan.FromSeconds(10), jitterRatio: 0.1),
+            Permit = Permit.RampUp(0.1, 0.5, TimeSpan.FromSeconds(60)),
+            ResultTracker = ResultTracker.When<int>(r => r < 0),
+        },
+    });
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void Execute_ClosedSuccess_AllocatesNothing(string configuration)
+    {
+        var breaker = Create(configuration);
+
+        Assert.Equal(0, AllocatedBy(() =>
+        {
+            breaker.Execute(static () => 42);
+            breaker.Execute(static s => s + 1, 41);
+            breaker.TryExecute(static () => 42, out _);
+            breaker.Execute(static () => { });
+        }));
+    }
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void ExecuteAsync_SynchronouslyCompletingSuccess_AllocatesNothing(string configuration)
+    {
+        var breaker = Create(configuration);
+
+        Assert.Equal(0, AllocatedBy(() =>
+        {
+            var result = breaker.ExecuteAsync(static _ => new ValueTask<int>(42));
+            var state = breaker.ExecuteAsync(static (s, _) => new ValueTask<int>(s), 42);
+            var plain = breaker.ExecuteAsync(static _ => ValueTask.CompletedTask);
+            var attempt = breaker.TryExecuteAsync(static _ => new ValueTask<int>(42));
+            if (!result.IsCompletedSuccessfully || !state.IsCompletedSuccessfully || !plain.IsCompletedSuccessfully || !attempt.IsCompletedSuccessfully)
+            {
+                throw new InvalidOperationException("expected synchronous completion");
+            }
+        }));
+    }
+
+    [Fact]
+    public void TryExecute_Rejected_AllocatesNothing()
+    {
+        var breaker = Create("count");
+        breaker.ForceOpen();
+
+        Assert.Equal(0, AllocatedBy(() =>
+        {
+            if (breaker.TryExecute(static () => 42, out _) || breaker.TryExecuteAsync(static _ => new ValueTask<int>(1)).Result.IsPermitted)
+            {
+                throw new InvalidOperationException("expected a rejection");
+            }
+        }));
+    }
+
+    [Fact]
+    public void AllocatedBy_CountsAllocations_SoAZeroMeansSomething() =>
+        Assert.True(AllocatedBy(() => GC.KeepAlive(new object())) >= Calls * 16);
+
+    private static long AllocatedBy(Action call)
+    {
+        for (var i = 0; i < 1_000; i++)
+        {
+            call();
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Calls; i++)
+        {
+            call();
+        }
+
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+}

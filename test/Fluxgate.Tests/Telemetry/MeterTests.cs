@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Fluxgate.Tests.Support;
+
+namespace Fluxgate.Tests.Telemetry;
+
+/// <summary>The core's OpenTelemetry instruments, observed with a real <see cref="MeterListener"/>.</summary>
+[Collection(MeterCollection.Name)]
+public sealed class MeterTests : IDisposable
+{
+    private readonly string _name = "meter-" + Guid.NewGuid().ToString("N");
+    private readonly FakeTimeProvider _clock = TestKit.NewClock();
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = new();
+
+    public MeterTests()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == FluxgateMetrics.MeterName)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
+        _listener.SetMeasurementEventCallback<int>((i, v, tags, _) => Record(i, v, tags));
+        _listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
+        _listener.Start();
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    private List<(double Value, Dictionary<string, object?> Tags)> Of(string instrument) =>
+        [.. _measurements.Where(m => m.Instrument == instrument).Select(m => (m.Value, m.Tags))];
+
+    [Fact]
+    public async Task Calls_AreCountedByOutcomeWithTheCircuitName()
+    {
+        var options = TestKit.Options(_clock, Tripper.FailureStreak(2));
+        options.Name = _name;
+        var breaker = new CircuitBreaker(options);
+
+        breaker.Succeed(_clock);
+        breaker.Fail(_clock);
+        breaker.FailUntracked();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await breaker.ExecuteAsync<int>(_ => throw new OperationCanceledException(), new CancellationToken(true)));
+        breaker.Fail(_clock);
+        breaker.AssertRejects();
+        breaker.TryExecute(() => 1, out _);
+
+        var outcomes = Of(FluxgateMetrics.CallsInstrument).Select(m => (string)m.Tags[FluxgateMetrics.OutcomeTag]!).ToList();
+        Assert.Equal(["success", "failure", "ignored", "ignored", "failure", "rejected", "rejected"], outcomes);
+        Assert.All(Of(FluxgateMetrics.CallsInstrument), m => Assert.Equal(1, m.Value));
+    }
+
+    [Fact]
+    public void CallDuration_IsRecordedInSecondsForCallsThatRan()
+    {
+        var options = TestKit.Options(_clock, Tripper.FailureStreak(5));
+        options.Name = _name;
+        var breaker = new CircuitBreaker(options);
+
+        breaker.Succeed(_clock, TimeSpan.FromMilliseconds(250));
+        breaker.Fail(_clock, TimeSpan.FromSeconds(2));
+
+        var durations = Of(FluxgateMetrics.CallDurationInstrument);
+        Assert.Equal([0.25, 2.0], durations.Select(d => d.Value));
+        Assert.Equal(["success", "failure"], durations.Select(d => (string)d.Tags[FluxgateMetrics.OutcomeTag]!));
+    }
+
+    [Fact]
+    public void Transitions_AreCountedWithWireNames()
+    {
+        var options = TestKit.Options(_clock, Tripper.FailureStreak(1));
+        options.Name = _name;
+        var breaker = new CircuitBreaker(options);
+
+        breaker.Fail(_clock);
+        breaker.MetricsOnly();
+
+        var transitions = Of(FluxgateMetrics.TransitionsInstrument);
+        Assert.Equal(
+            [("closed", "open"), ("open", "metrics_only")],
+            transitions.Select(t => ((string)t.Tags[FluxgateMetrics.OldStateTag]!, (string)t.Tags[FluxgateMetrics.NewStateTag]!)));
+    }
+
+    [Fact]
+    public void StateGauge_ReportsOneForTheCurrentStateAndZeroForTheOthers()
+    {
+        var options = TestKit.Options(_clock, Tripper.FailureStreak(1));
+        options.Name = _name;
+        var breaker = new CircuitBreaker(options);
+        breaker.ForceOpen();
+
+        _listener.RecordObservableInstruments();
+
+        var states = Of(FluxgateMetrics.StateInstrument).ToDictionary(m => (string)m.Tags[FluxgateMetrics.StateTag]!, m => m.Value);
+        Assert.Equal(6, states.Count);
+        Assert.Equal(1, states["forced_open"]);
+        Assert.Equal(5, states.Count(s => s.Value == 0));
+        GC.KeepAlive(breaker);
+    }
+
+    [Fact]
+    public void ListenerFailures_AreCounted()
+    {
+        var options = TestKit.Options(_clock, Tripper.FailureStreak(1));
+        options.Name = _name;
+        options.Listeners.Add(new Throwing());
+        var breaker = new CircuitBreaker(options);
+
+        breaker.Fail(_clock);
+
+        Assert.Single(Of(FluxgateMetrics.ListenerFailuresInstrument));
+    }
+
+    [Fact]
+    public void DisabledBreaker_EmitsNoCallMeasurements()
+    {
+        var options = TestKit.Options(_clock);
+        options.Name = _name;
+        var breaker = new CircuitBreaker(options);
+        breaker.Disable();
+
+        breaker.Succeed(_clock);
+        breaker.Fail(_clock);
+
+        Assert.Empty(Of(FluxgateMetrics.CallsInstrument));
+    }
+
+    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var dictionary = new Dictionary<string, object?>();
+        foreach (var tag in tags)
+        {
+            dictionary[tag.Key] = tag.Value;
+        }
+
+        if (dictionary.TryGetValue(FluxgateMetrics.CircuitNameTag, out var circuit) && (string?)circuit == _name)
+        {
+            _measurements.Enqueue((instrument.Name, value, dictionary));
+        }
+    }
+
+    private sealed class Throwing : ICircuitBreakerListener
+    {
+        public void OnStateChanged(Signal signal) => throw new InvalidOperationException();
+    }
+}
