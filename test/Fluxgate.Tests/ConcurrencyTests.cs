@@ -89,7 +89,7 @@ public class ConcurrencyTests
                 }
 
                 var fail = random.Next(3) == 0;
-                await breaker.TryExecuteAsync(_ => fail ? ValueTask.FromException<int>(new TrackedException()) : new ValueTask<int>(1))
+                await breaker.TryExecuteAsync(_ => fail ? ValueTask.FromException<int>(new TrackedException()) : new ValueTask<int>(1), ct)
                     .AsTask().ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
             }
         });

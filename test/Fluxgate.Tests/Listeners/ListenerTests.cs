@@ -88,7 +88,7 @@ public class ListenerTests
             if (signal.NewState == CircuitState.Open)
             {
                 breaker.Reset();                          // queued; delivered after this signal
-                Assert.Equal(1, seen.Count);              // not delivered recursively
+                Assert.Single(seen);                      // not delivered recursively
             }
         });
         var options = Options(_clock, Tripper.FailureStreak(1));
@@ -104,7 +104,7 @@ public class ListenerTests
     }
 
     [Fact]
-    public void HangingSyncListener_BlocksNeitherReadersNorCallsWithoutTransitions_AndItsThreadDeliversLaterSignalsInOrder()
+    public async Task HangingSyncListener_BlocksNeitherReadersNorCallsWithoutTransitions_AndItsThreadDeliversLaterSignalsInOrder()
     {
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
@@ -134,7 +134,7 @@ public class ListenerTests
         Assert.Equal([CircuitState.Open], order);
 
         release.Set();
-        tripping.GetAwaiter().GetResult();
+        await tripping;
         Assert.Equal([CircuitState.Open, CircuitState.Disabled], order);
     }
 

@@ -5,7 +5,7 @@ using Fluxgate.Tests.Support;
 namespace Fluxgate.Tests.Telemetry;
 
 /// <summary>The core's OpenTelemetry instruments, observed with a real <see cref="MeterListener"/>.</summary>
-[Collection(MeterCollection.Name)]
+[Collection(MeterSerial.Name)]
 public sealed class MeterTests : IDisposable
 {
     private readonly string _name = "meter-" + Guid.NewGuid().ToString("N");

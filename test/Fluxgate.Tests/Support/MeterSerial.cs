@@ -5,7 +5,7 @@ namespace Fluxgate.Tests.Support;
 /// meter would add), run one at a time in this collection.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class MeterCollection
+public sealed class MeterSerial
 {
     public const string Name = "Process-wide meter";
 }
