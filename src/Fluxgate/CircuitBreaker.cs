@@ -24,13 +24,6 @@ public sealed partial class CircuitBreaker
     private readonly object _lock = new();
 #endif
     private readonly TimeProvider _timeProvider;
-    private readonly Window _window;
-    private readonly Tracker _tracker;
-    private readonly ResultTracker? _resultTracker;
-    private readonly Tripper _tripper;
-    private readonly Retry _retry;
-    private readonly Permit _permit;
-    private readonly int _maxHalfOpenCalls;
     private readonly SignalDispatcher _dispatcher;
     private readonly BreakerTelemetry _telemetry;
     private readonly double _timestampToTicks;
@@ -59,25 +52,11 @@ public sealed partial class CircuitBreaker
         ArgumentNullException.ThrowIfNull(options);
         Name = options.Name;
         _timeProvider = options.TimeProvider;
-        _window = options.Window;
-        _tracker = options.Tracker;
-        _resultTracker = options.ResultTracker;
-        _tripper = options.Tripper;
-        _retry = options.Retry;
-        _permit = options.Permit;
-        _maxHalfOpenCalls = options.MaxHalfOpenCalls;
         _timestampToTicks = TimeSpan.TicksPerSecond / (double)_timeProvider.TimestampFrequency;
         _telemetry = new BreakerTelemetry(Name);
         _dispatcher = new SignalDispatcher(Name, options, _telemetry);
 
-        if (_window.TryAttach(this, _timeProvider, SlowThresholdSet.From(Tripper.CollectSlowThresholds(_tripper))) is { } owner)
-        {
-            throw new ArgumentException(
-                $"The options' Window ({_window.GetType().Name}) already serves circuit breaker '{owner.Name}'; a window instance serves one breaker, so give '{Name}' a new window.",
-                nameof(options));
-        }
-
-        _period = new Period(CircuitState.Closed, _timeProvider.GetTimestamp(), _timeProvider.GetUtcNow(), 0);
+        _period = new Period(CircuitState.Closed, _timeProvider.GetTimestamp(), _timeProvider.GetUtcNow(), 0, CreateParts(options));
         FluxgateMeter.Register(this);
     }
 
@@ -96,7 +75,38 @@ public sealed partial class CircuitBreaker
         lock (_lock)
         {
             var period = _period;
-            return new CircuitBreakerInfo(period.State, period.ChangedAt, _reopens, _consecutiveFailures, _window.GetMetric(now));
+            return new CircuitBreakerInfo(period.State, period.ChangedAt, _reopens, _consecutiveFailures, period.Parts.Window.GetMetric(now));
+        }
+    }
+
+    /// <summary>
+    /// Replaces the breaker's window, tracker, result tracker, tripper, retry, permit and
+    /// <see cref="CircuitBreakerOptions.MaxHalfOpenCalls"/> with those of <paramref name="options"/> (used by
+    /// configuration reload), keeping its state, the timing of that state, its reopens and failure streak.
+    /// </summary>
+    /// <param name="options">The new parts. Its window must be a new instance.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The options name another breaker, or their window already serves a breaker.</exception>
+    /// <remarks>
+    /// The current state period ends silently (no transition, no signal) and a new one begins in the same
+    /// state with the new parts and an empty window: outcomes of calls admitted before are discarded, as at
+    /// any period boundary. An open circuit keeps the wait it drew when it opened. <c>Name</c>,
+    /// <c>TimeProvider</c>, listeners and their settings are fixed at construction; their values in
+    /// <paramref name="options"/> are ignored.
+    /// </remarks>
+    public void Reconfigure(CircuitBreakerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!string.Equals(options.Name, Name, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The options are for breaker '{options.Name}', not '{Name}'.", nameof(options));
+        }
+
+        var parts = CreateParts(options);
+        lock (_lock)
+        {
+            var current = _period;
+            _period = new Period(current.State, current.StartedAt, current.ChangedAt, current.WaitTimestampTicks, parts);
         }
     }
 
@@ -143,12 +153,12 @@ public sealed partial class CircuitBreaker
                     return true;
 
                 case CircuitState.HalfOpen:
-                    if (!_permit.Admit(ToTimeSpan(start - period.StartedAt)))
+                    if (!period.Parts.Permit.Admit(ToTimeSpan(start - period.StartedAt)))
                     {
                         return false;
                     }
 
-                    if (Interlocked.Increment(ref _halfOpenInFlight) > _maxHalfOpenCalls)
+                    if (Interlocked.Increment(ref _halfOpenInFlight) > period.Parts.MaxHalfOpenCalls)
                     {
                         Interlocked.Decrement(ref _halfOpenInFlight);
                         return false;
@@ -192,7 +202,7 @@ public sealed partial class CircuitBreaker
             return;
         }
 
-        var failure = typeof(T) != typeof(VoidResult) && _resultTracker is not null && IsFailureResult(_resultTracker, result);
+        var failure = typeof(T) != typeof(VoidResult) && period.Parts.ResultTracker is { } resultTracker && IsFailureResult(resultTracker, result);
         Complete(period, start, failure ? CallOutcome.Failure : CallOutcome.Success);
     }
 
@@ -204,7 +214,7 @@ public sealed partial class CircuitBreaker
             return;
         }
 
-        var ignored = (exception is OperationCanceledException && cancellationToken.IsCancellationRequested) || !IsTracked(exception);
+        var ignored = (exception is OperationCanceledException && cancellationToken.IsCancellationRequested) || !IsTracked(period.Parts.Tracker, exception);
         Complete(period, start, ignored ? CallOutcome.Ignored : CallOutcome.Failure);
     }
 
@@ -243,7 +253,7 @@ public sealed partial class CircuitBreaker
                 return;
             }
 
-            transitioned = Record_NeedsLock(period.State, failure, ToTimeSpan(elapsed), end);
+            transitioned = Record_NeedsLock(period, failure, ToTimeSpan(elapsed), end);
         }
 
         if (transitioned)
@@ -252,9 +262,11 @@ public sealed partial class CircuitBreaker
         }
     }
 
-    private bool Record_NeedsLock(CircuitState state, bool failure, TimeSpan duration, long end)
+    private bool Record_NeedsLock(Period period, bool failure, TimeSpan duration, long end)
     {
-        _window.RecordOutcome(failure, duration, end);
+        var state = period.State;
+        var window = period.Parts.Window;
+        window.RecordOutcome(failure, duration, end);
         if (failure)
         {
             _consecutiveFailures = _consecutiveFailures == int.MaxValue ? int.MaxValue : _consecutiveFailures + 1;
@@ -269,7 +281,7 @@ public sealed partial class CircuitBreaker
             return false;
         }
 
-        var trip = _tripper.Evaluate(new CallContext(_window.GetMetric(end), state, _consecutiveFailures));
+        var trip = period.Parts.Tripper.Evaluate(new CallContext(window.GetMetric(end), state, _consecutiveFailures));
         CircuitState next;
         if (state == CircuitState.Closed && trip)
         {
@@ -305,7 +317,8 @@ public sealed partial class CircuitBreaker
 
     private void Transition_NeedsLock(CircuitState next, long now)
     {
-        var old = _period.State;
+        var current = _period;
+        var old = current.State;
         if (next == CircuitState.Open && old == CircuitState.HalfOpen && _reopens < int.MaxValue)
         {
             _reopens++;
@@ -321,19 +334,20 @@ public sealed partial class CircuitBreaker
             _consecutiveFailures = 0;
         }
 
-        var wait = next == CircuitState.Open ? ToTimestampTicks(_retry.GetWaitDuration(_reopens)) : 0;
+        var parts = current.Parts;
+        var wait = next == CircuitState.Open ? ToTimestampTicks(parts.Retry.GetWaitDuration(_reopens)) : 0;
         var changedAt = _timeProvider.GetUtcNow();
-        _window.Reset();
-        _period = new Period(next, now, changedAt, wait);
+        parts.Window.Reset();
+        _period = new Period(next, now, changedAt, wait, parts);
         _telemetry.Transition(old, next);
         _dispatcher.Enqueue_NeedsLock(new Signal(Name, old, next, changedAt));
     }
 
-    private bool IsTracked(Exception exception)
+    private static bool IsTracked(Tracker tracker, Exception exception)
     {
         try
         {
-            return _tracker.IsFailure(exception);
+            return tracker.IsFailure(exception);
         }
 #pragma warning disable CA1031 // A tracker that throws must not replace the call's own exception; the call failed, so count it.
         catch (Exception)
@@ -394,10 +408,31 @@ public sealed partial class CircuitBreaker
         return ticks >= long.MaxValue / 2 ? long.MaxValue / 2 : (long)ticks;
     }
 
-    /// <summary>One state period: from a transition to the next. Outcomes are recorded only into the period that admitted their call.</summary>
-    private sealed class Period(CircuitState state, long startedAt, DateTimeOffset changedAt, long waitTimestampTicks)
+    private Parts CreateParts(CircuitBreakerOptions options)
+    {
+        var window = options.Window;
+        if (window.TryAttach(this, _timeProvider, SlowThresholdSet.From(Tripper.CollectSlowThresholds(options.Tripper))) is { } owner)
+        {
+            throw new ArgumentException(
+                $"The options' Window ({window.GetType().Name}) already serves circuit breaker '{owner.Name}'; a window instance serves one breaker, so give '{Name}' a new window.",
+                nameof(options));
+        }
+
+        return new Parts(window, options.Tracker, options.ResultTracker, options.Tripper, options.Retry, options.Permit, options.MaxHalfOpenCalls);
+    }
+
+    /// <summary>The components a period decides with; replaced as a whole by <see cref="Reconfigure"/>.</summary>
+    private sealed record Parts(Window Window, Tracker Tracker, ResultTracker? ResultTracker, Tripper Tripper, Retry Retry, Permit Permit, int MaxHalfOpenCalls);
+
+    /// <summary>
+    /// One state period: from a transition (or a reconfiguration) to the next. Outcomes are recorded only
+    /// into the period that admitted their call, and each period decides with its own parts.
+    /// </summary>
+    private sealed class Period(CircuitState state, long startedAt, DateTimeOffset changedAt, long waitTimestampTicks, Parts parts)
     {
         public readonly CircuitState State = state;
+
+        public readonly Parts Parts = parts;
 
         /// <summary>When the period began, on the monotonic clock.</summary>
         public readonly long StartedAt = startedAt;
