@@ -13,6 +13,8 @@ public sealed class LoopbackServer : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
+    private readonly CancellationTokenSource _stopping = new();
+    private TaskCompletionSource _nextRequest = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _requests;
 
     public LoopbackServer()
@@ -33,7 +35,16 @@ public sealed class LoopbackServer : IDisposable
     public ConcurrentQueue<(string Method, string Path, string Body)> Received { get; } = new();
 
     /// <summary>How to answer: a status code and a body. Set by the test at any time.</summary>
-    public Func<HttpListenerRequest, (int Status, string Body)> Respond { get; set; } = _ => (200, "{}");
+    public Func<HttpListenerRequest, (int Status, string Body)> Respond
+    {
+        set => RespondAsync = request => Task.FromResult(value(request));
+    }
+
+    /// <summary>How to answer, asynchronously: a slow dependency awaits something before answering.</summary>
+    public Func<HttpListenerRequest, Task<(int Status, string Body)>> RespondAsync { get; set; } = _ => Task.FromResult((200, "{}"));
+
+    /// <summary>Completes when the next request arrives (and is replaced by a fresh one).</summary>
+    public Task NextRequest => _nextRequest.Task;
 
     public static int FreePort()
     {
@@ -45,8 +56,12 @@ public sealed class LoopbackServer : IDisposable
     /// <summary>Stops listening: new connections are refused.</summary>
     public void Stop() => _listener.Stop();
 
+    /// <summary>Cancelled when the server is disposed: slow answers should await it so nothing outlives the test.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
     public void Dispose()
     {
+        _stopping.Cancel();
         _listener.Close();
         try
         {
@@ -55,6 +70,8 @@ public sealed class LoopbackServer : IDisposable
         catch (AggregateException)
         {
         }
+
+        _stopping.Dispose();
     }
 
     private async Task LoopAsync()
@@ -71,15 +88,28 @@ public sealed class LoopbackServer : IDisposable
                 return;
             }
 
-            Interlocked.Increment(ref _requests);
-            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-            Received.Enqueue((context.Request.HttpMethod, context.Request.Url!.AbsolutePath, await reader.ReadToEndAsync()));
-            var (status, body) = Respond(context.Request);
+            _ = Task.Run(() => HandleAsync(context));
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        Interlocked.Increment(ref _requests);
+        using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+        Received.Enqueue((context.Request.HttpMethod, context.Request.Url!.AbsolutePath, await reader.ReadToEndAsync()));
+        Interlocked.Exchange(ref _nextRequest, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        try
+        {
+            var (status, body) = await RespondAsync(context.Request);
             var bytes = Encoding.UTF8.GetBytes(body);
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
             await context.Response.OutputStream.WriteAsync(bytes);
             context.Response.Close();
+        }
+        catch (Exception e) when (e is OperationCanceledException or HttpListenerException or ObjectDisposedException)
+        {
+            context.Response.Abort();
         }
     }
 }

@@ -40,11 +40,7 @@ public abstract class Tripper
     /// <param name="count">The minimum number of calls; ≥ 1.</param>
     /// <returns>The tripper.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is less than 1.</exception>
-    public static Tripper MinRequests(int count)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        return new MinRequestsTripper(count);
-    }
+    public static Tripper MinRequests(int count) => new MinRequestsTripper(CheckCount(count));
 
     /// <summary>True when the window's failure rate is ≥ <paramref name="ratio"/>; false on an empty window.</summary>
     /// <param name="ratio">The threshold, in (0, 1].</param>
@@ -69,11 +65,7 @@ public abstract class Tripper
     /// <param name="count">The streak length; ≥ 1.</param>
     /// <returns>The tripper.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is less than 1.</exception>
-    public static Tripper FailureStreak(int count)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        return new FailureStreakTripper(count);
-    }
+    public static Tripper FailureStreak(int count) => new FailureStreakTripper(CheckCount(count));
 
     /// <summary>True when both trippers are.</summary>
     /// <param name="left">The first tripper.</param>
@@ -153,6 +145,16 @@ public abstract class Tripper
                 }
             }
         }
+    }
+
+    private static int CheckCount(int count)
+    {
+        if (count < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, "Must be at least 1.");
+        }
+
+        return count;
     }
 
     private static double CheckRatio(double ratio, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(ratio))] string? name = null)

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Fluxgate.Logging.Tests;
+namespace Fluxgate.Tests.Support;
 
 /// <summary>An <see cref="ILoggerProvider"/> plugged into a real <see cref="LoggerFactory"/> that keeps every entry, with its structured state.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider

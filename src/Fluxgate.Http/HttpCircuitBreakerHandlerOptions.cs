@@ -1,0 +1,29 @@
+namespace Fluxgate.Http;
+
+/// <summary>Settings of the <see cref="CircuitBreakerHandler"/> added to an HTTP client, named after the client.</summary>
+public sealed class HttpCircuitBreakerHandlerOptions
+{
+    private TimeSpan _timeout = System.Threading.Timeout.InfiniteTimeSpan;
+
+    /// <summary>Gets or sets whether the handler keeps one breaker per authority (<c>host:port</c>), named <c>{name}/{host}:{port}</c> and built from the named options, so one failing host does not block the others.</summary>
+    /// <value>The default value is <see langword="false"/>: one breaker for every request of the client.</value>
+    public bool PerAuthority { get; set; }
+
+    /// <summary>Gets or sets how long one request may take inside the handler before it is abandoned with a <see cref="TimeoutException"/>, which counts as a failure.</summary>
+    /// <value>The default value is <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> (no limit of the handler's own). Must be positive, or infinite.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero, or negative other than infinite.</exception>
+    /// <remarks><see cref="HttpClient.Timeout"/> reaches handlers as cancellation, which cannot be told from the caller's own and is therefore never counted; use this timeout to count slow requests.</remarks>
+    public TimeSpan Timeout
+    {
+        get => _timeout;
+        set
+        {
+            if (value <= TimeSpan.Zero && value != System.Threading.Timeout.InfiniteTimeSpan)
+            {
+                throw new ArgumentOutOfRangeException(nameof(Timeout), value, "Must be greater than zero, or Timeout.InfiniteTimeSpan.");
+            }
+
+            _timeout = value;
+        }
+    }
+}

@@ -1,0 +1,231 @@
+using Fluxgate.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Fluxgate.DependencyInjection.Tests;
+
+public sealed class ServiceCollectionTests : IDisposable
+{
+    private readonly FakeTimeProvider _clock = TestKit.NewClock();
+    private readonly CapturingLoggerProvider _logs = new();
+    private ServiceProvider? _provider;
+
+    public void Dispose() => _provider?.Dispose();
+
+    private ServiceProvider Build(Action<IServiceCollection> configure)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(_clock);
+        services.AddLogging(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
+        configure(services);
+        return _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    [Fact]
+    public void AddCircuitBreaker_RegistersAKeyedSingletonNamedByItsKey()
+    {
+        var sp = Build(s => s
+            .AddCircuitBreaker("payments", o => o.Tripper = Tripper.FailureStreak(2))
+            .AddCircuitBreaker("search", o => o.Tripper = Tripper.FailureStreak(9)));
+
+        var payments = sp.GetRequiredKeyedService<CircuitBreaker>("payments");
+
+        Assert.Equal("payments", payments.Name);
+        Assert.Same(payments, sp.GetRequiredKeyedService<CircuitBreaker>("payments"));
+        Assert.Same(payments, sp.GetRequiredService<CircuitBreakerRegistry>().Get("payments"));
+        Assert.NotSame(payments, sp.GetRequiredKeyedService<CircuitBreaker>("search"));
+        Assert.Null(sp.GetKeyedService<CircuitBreaker>("unknown"));
+        payments.Fail(_clock);
+        payments.Fail(_clock);
+        Assert.Equal(CircuitState.Open, payments.State);
+    }
+
+    [Fact]
+    public void AddCircuitBreaker_TakesTimeAndLoggingFromTheContainer()
+    {
+        var sp = Build(s => s.AddCircuitBreaker("payments", o =>
+        {
+            o.Tripper = Tripper.FailureStreak(1);
+            o.Retry = Retry.Cooldown(TimeSpan.FromSeconds(30));
+            o.Permit = Permit.All();
+        }));
+        var breaker = sp.GetRequiredKeyedService<CircuitBreaker>("payments");
+
+        breaker.Fail(_clock);
+        _clock.Advance(TimeSpan.FromSeconds(30));                 // the container's fake clock drives the cooldown
+        breaker.Succeed(_clock);
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal(TestKit.Epoch + TimeSpan.FromSeconds(30), breaker.GetInfo().ChangedAt);
+        Assert.Equal(
+            ["Circuit Breaker 'payments' transitioned from closed to open", "Circuit Breaker 'payments' transitioned from open to half_open", "Circuit Breaker 'payments' transitioned from half_open to closed"],
+            _logs.Entries.Where(e => e.Category == "Fluxgate.CircuitBreaker").Select(e => e.Message));
+    }
+
+    [Fact]
+    public void Registry_WithoutTheLogListener_LogsNothingForTransitions()
+    {
+        var sp = Build(s => s.AddCircuitBreaker("quiet", o => o.Tripper = Tripper.FailureStreak(1)).AddCircuitBreakerRegistry(r => r.AddLogListener = false));
+
+        sp.GetRequiredKeyedService<CircuitBreaker>("quiet").Fail(_clock);
+
+        Assert.Empty(_logs.Entries);
+    }
+
+    [Fact]
+    public void AddCircuitBreaker_InvalidArguments_Throw()
+    {
+        var services = new ServiceCollection();
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => services.AddCircuitBreaker(" ", _ => { })).ParamName);
+        Assert.Equal("configure", Assert.Throws<ArgumentNullException>(() => services.AddCircuitBreaker("x", null!)).ParamName);
+        Assert.Equal("section", Assert.Throws<ArgumentNullException>(() => services.AddCircuitBreakers(null!)).ParamName);
+    }
+
+    [Fact]
+    public void AddCircuitBreakers_FromAppSettingsJson_BuildsEachBreakerWrittenLikeTheFactories()
+    {
+        var configuration = new ConfigurationBuilder().AddJsonStream(Json("""
+            { "Fluxgate": { "Breakers": {
+                "payment_api": {
+                    "Window": "Count(100)",
+                    "Tracker": "TypeOf(System.Net.Http.HttpRequestException) | TypeOf(System.TimeoutException)",
+                    "Tripper": "MinRequests(20) & ((Closed() & FailureRate(0.6)) | (HalfOpened() & FailureRate(0.5)))",
+                    "Retry": "Backoff(10s, 2.0, 300s, 0.1)",
+                    "Permit": "RampUp(0.1, 0.5, 60s)",
+                    "MaxHalfOpenCalls": 5 },
+                "search": { "Tripper": "FailureStreak(2)" } } } }
+            """)).Build();
+        var sp = Build(s => s.AddCircuitBreakers(configuration.GetSection("Fluxgate")));
+
+        var options = sp.GetRequiredService<IOptionsMonitor<CircuitBreakerOptions>>().Get("payment_api");
+        Assert.Equal("payment_api", options.Name);
+        Assert.Equal(100, Assert.IsType<CountWindow>(options.Window).Size);
+        Assert.Equal("(TypeOf(System.Net.Http.HttpRequestException) | TypeOf(System.TimeoutException))", options.Tracker.ToString());
+        Assert.Equal("(MinRequests(20) & ((Closed() & FailureRate(0.6)) | (HalfOpened() & FailureRate(0.5))))", options.Tripper.ToString());
+        Assert.Equal("Backoff(00:00:10, 2, 00:05:00, 0.1)", options.Retry.ToString());
+        Assert.Equal("RampUp(0.1, 0.5, 00:01:00)", options.Permit.ToString());
+        Assert.Equal(5, options.MaxHalfOpenCalls);
+
+        var search = sp.GetRequiredKeyedService<CircuitBreaker>("search");
+        search.Execute(() => throw new InvalidOperationException(), _ => 0);   // defaults: Tracker.All()
+        search.Execute(() => throw new InvalidOperationException(), _ => 0);
+        Assert.Equal(CircuitState.Open, search.State);
+        Assert.Equal(["payment_api", "search"], sp.GetRequiredService<CircuitBreakerRegistry>().Breakers.Select(b => b.Name).Order());
+    }
+
+    public static TheoryData<string, string> InvalidConfigurations => new()
+    {
+        {
+            """{ "Tripper": "MinRequests(20 & FailureRate(0.5)" }""",
+            "Circuit breaker 'payment_api', key 'Tripper' (Fluxgate:Breakers:payment_api:Tripper): Expected ',' or ')' at position 16, found '&'. The value is \"MinRequests(20 & FailureRate(0.5)\"."
+        },
+        {
+            """{ "Window": "Count(0)" }""",
+            "Circuit breaker 'payment_api', key 'Window' (Fluxgate:Breakers:payment_api:Window): Expected size between 1 and 10,000,000 calls at position 7, found '0'. The value is \"Count(0)\"."
+        },
+        {
+            """{ "Tracker": "TypeOf(HttpRequestException)" }""",
+            "Circuit breaker 'payment_api', key 'Tracker' (Fluxgate:Breakers:payment_api:Tracker): Expected the full name of an exception type at position 8, found 'HttpRequestException', which names no loaded or framework type. The value is \"TypeOf(HttpRequestException)\"."
+        },
+        {
+            """{ "Retry": "Backoff(10)" }""",
+            "Circuit breaker 'payment_api', key 'Retry' (Fluxgate:Breakers:payment_api:Retry): Expected a duration with a unit (ms, s, m or h) for 'initial' at position 9, found '10'. The value is \"Backoff(10)\"."
+        },
+        {
+            """{ "Permit": "RampUp(0.1, 2, 60s)" }""",
+            "Circuit breaker 'payment_api', key 'Permit' (Fluxgate:Breakers:payment_api:Permit): Expected final between initial (0.1) and 1 at position 13, found '2'. The value is \"RampUp(0.1, 2, 60s)\"."
+        },
+        {
+            """{ "MaxHalfOpenCalls": "many" }""",
+            "Circuit breaker 'payment_api', key 'MaxHalfOpenCalls' (Fluxgate:Breakers:payment_api:MaxHalfOpenCalls): Expected a whole number of at least 1, found 'many'."
+        },
+        {
+            """{ "MaxHalfOpenCalls": 0 }""",
+            "Circuit breaker 'payment_api', key 'MaxHalfOpenCalls' (Fluxgate:Breakers:payment_api:MaxHalfOpenCalls): Expected a whole number of at least 1, found '0'."
+        },
+        {
+            """{ "Tripped": "FailureRate(0.5)" }""",
+            "Circuit breaker 'payment_api', key 'Tripped' (Fluxgate:Breakers:payment_api:Tripped): Unknown key; expected one of Window, Tracker, Tripper, Retry, Permit, MaxHalfOpenCalls."
+        },
+        {
+            """{ "Tripper": { "Min": 5 } }""",
+            "Circuit breaker 'payment_api', key 'Tripper' (Fluxgate:Breakers:payment_api:Tripper): Expected a string value, found a section."
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidConfigurations))]
+    public void AddCircuitBreakers_InvalidValue_FailsAtStartUpNamingBreakerKeyPositionAndExpectation(string breakerJson, string message)
+    {
+        var configuration = new ConfigurationBuilder().AddJsonStream(Json($$"""{ "Fluxgate": { "Breakers": { "payment_api": {{breakerJson}} } } }""")).Build();
+
+        var error = Assert.Throws<CircuitBreakerConfigurationException>(() => new ServiceCollection().AddCircuitBreakers(configuration.GetSection("Fluxgate")));
+
+        Assert.Equal(message, error.Message);
+        Assert.Equal("payment_api", error.BreakerName);
+    }
+
+    [Fact]
+    public void Reload_ReconfiguresTheBreakerKeepingItsState()
+    {
+        var source = new Dictionary<string, string?>
+        {
+            ["Fluxgate:Breakers:payments:Tripper"] = "FailureStreak(3)",
+            ["Fluxgate:Breakers:payments:Retry"] = "Cooldown(60s)",
+        };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(source).Build();
+        var sp = Build(s => s.AddCircuitBreakers(configuration.GetSection("Fluxgate")));
+        var breaker = sp.GetRequiredKeyedService<CircuitBreaker>("payments");
+        breaker.Fail(_clock);
+        breaker.Fail(_clock);
+
+        configuration["Fluxgate:Breakers:payments:Tripper"] = "FailureStreak(2) | FailureRate(0.9)";
+        configuration.Reload();
+
+        Assert.Equal(2, breaker.GetInfo().ConsecutiveFailures);          // counters kept
+        breaker.Fail(_clock);                                            // 3 ≥ 2: the new tripper decides
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Contains(_logs.Entries, e => e.Message == "Circuit Breaker 'payments' was reconfigured; its state and counters are kept");
+
+        configuration["Fluxgate:Breakers:payments:Retry"] = "Cooldown(5s)";
+        configuration.Reload();
+        Assert.Equal(CircuitState.Open, breaker.State);                  // state kept; the open wait stays as drawn
+        Assert.Equal(TimeSpan.FromSeconds(60), Assert.Throws<CallNotPermittedException>(() => breaker.Execute(() => 0)).RetryAfter);
+    }
+
+    [Fact]
+    public void Reload_WithAnInvalidValue_IsLoggedAndTheBreakerKeepsItsSettings()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Fluxgate:Breakers:payments:Tripper"] = "FailureStreak(2)" }).Build();
+        var sp = Build(s => s.AddCircuitBreakers(configuration.GetSection("Fluxgate")));
+        var breaker = sp.GetRequiredKeyedService<CircuitBreaker>("payments");
+
+        configuration["Fluxgate:Breakers:payments:Tripper"] = "FailureStreak(";
+        configuration.Reload();
+        breaker.Fail(_clock);
+        breaker.Fail(_clock);
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+        var error = Assert.Single(_logs.Entries, e => e.Level == LogLevel.Error);
+        Assert.Equal("Circuit Breaker 'payments' keeps its settings: the new configuration is invalid", error.Message);
+        Assert.IsType<CircuitBreakerConfigurationException>(error.Exception);
+    }
+
+    [Fact]
+    public void CodeConfiguration_AddsListenersToConfiguredBreakers()
+    {
+        var listener = new RecordingListener();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Fluxgate:Breakers:payments:Tripper"] = "FailureStreak(1)" }).Build();
+        var sp = Build(s => s
+            .AddCircuitBreakers(configuration.GetSection("Fluxgate"))
+            .ConfigureAll<CircuitBreakerOptions>(o => o.Listeners.Add(listener)));
+
+        sp.GetRequiredKeyedService<CircuitBreaker>("payments").Fail(_clock);
+
+        Assert.Equal([(CircuitState.Closed, CircuitState.Open)], listener.Transitions);
+    }
+
+    private static MemoryStream Json(string json) => new(System.Text.Encoding.UTF8.GetBytes(json));
+}
