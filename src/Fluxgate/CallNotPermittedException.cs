@@ -54,7 +54,7 @@ public sealed class CallNotPermittedException : Exception
 
     private static string CreateMessage(string circuitName, CircuitState state, TimeSpan? retryAfter) => state switch
     {
-        CircuitState.Open when retryAfter is { } wait => $"Circuit breaker '{circuitName}' is open; a probe will be let through in {wait}.",
+        CircuitState.Open when retryAfter is { } wait => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Circuit breaker '{circuitName}' is open; a probe will be let through in {wait.TotalSeconds:0.###} s."),
         CircuitState.Open => $"Circuit breaker '{circuitName}' is open and will not retry on its own.",
         CircuitState.HalfOpen => $"Circuit breaker '{circuitName}' is half-open and did not admit this call as a probe.",
         CircuitState.ForcedOpen => $"Circuit breaker '{circuitName}' is forced open.",

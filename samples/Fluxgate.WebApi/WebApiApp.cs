@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Fluxgate.Prometheus;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Prometheus;
+
+namespace Fluxgate.WebApi;
+
+/// <summary>Builds the sample: a product API on one loopback port, the flaky inventory service it calls on another.</summary>
+internal static class WebApiApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var apiUrl = builder.Configuration["Sample:ApiUrl"] ?? "http://127.0.0.1:5080";
+        var downstreamUrl = builder.Configuration["Sample:DownstreamUrl"] ?? "http://127.0.0.1:5081";
+        builder.WebHost.UseUrls(apiUrl, downstreamUrl);
+
+        // Breakers from appsettings.json (Fluxgate:Breakers), each exported to Prometheus as well as logged.
+        var prometheus = new PrometheusListener();
+        builder.Services.AddCircuitBreakers(builder.Configuration.GetSection("Fluxgate"));
+        builder.Services.ConfigureAll<CircuitBreakerOptions>(o => o.Listeners.Add(prometheus));
+
+        builder.Services.AddSingleton<Downstream>();
+        builder.Services.AddHttpClient<InventoryClient>(c => c.BaseAddress = new Uri(downstreamUrl + "/"))
+            .AddCircuitBreaker("inventory", configure: null, configureHandler: h => h.Timeout = TimeSpan.FromSeconds(1));
+        builder.Services.AddExceptionHandler<CircuitOpenExceptionHandler>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHealthChecks().AddCircuitBreakers();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+
+        // Publish every breaker's state at start, so dashboards see them before their first transition.
+        foreach (var breaker in app.Services.GetRequiredService<Fluxgate.DependencyInjection.CircuitBreakerRegistry>().Breakers)
+        {
+            prometheus.Track(breaker);
+        }
+
+        var downstreamPort = new Uri(downstreamUrl).Port;
+        var apiPort = new Uri(apiUrl).Port;
+
+        // The inventory service: only on its own port.
+        app.MapGet("/inventory/{sku}", (string sku, Downstream downstream, CancellationToken ct) => downstream.StockAsync(sku, ct))
+            .RequireHost($"*:{downstreamPort}");
+
+        // The product API: only on the API port.
+        var api = app.MapGroup(string.Empty).RequireHost($"*:{apiPort}");
+        api.MapGet("/products/{sku}", async (string sku, InventoryClient inventory, CancellationToken ct) =>
+            await inventory.GetStockAsync(sku, ct) is { } stock
+                ? Results.Ok(new { sku, stock.Available, source = "inventory" })
+                : Results.Problem("the inventory service failed", statusCode: StatusCodes.Status502BadGateway));
+        api.MapPost("/admin/downstream/{mode}", (string mode, Downstream downstream) =>
+        {
+            if (!Enum.TryParse<DownstreamMode>(mode, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+            {
+                return Results.Problem($"Unknown mode '{mode}'; use healthy, failing or slow.", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            downstream.Mode = parsed;
+            return Results.Ok(new { mode = parsed.ToString().ToLowerInvariant(), downstreamRequests = downstream.Requests });
+        });
+        api.MapHealthChecks("/health", new HealthCheckOptions
+        {
+            ResponseWriter = WriteHealthAsync,
+            ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
+        });
+        api.MapGet("/metrics", async (HttpContext context) =>
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
+        });
+        return app;
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), e.Value.Description, e.Value.Data }),
+        };
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, s_json, context.RequestAborted);
+    }
+
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+}

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Fluxgate.WebApi.Tests;
+
+/// <summary>
+/// The web sample, started for real (Kestrel on two free loopback ports) with a fake clock, driven through an
+/// outage the way the README's curl session does.
+/// </summary>
+public sealed class WebApiSampleTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _clock = TestKit.NewClock();
+    private readonly HttpClient _http = new();
+    private WebApplication? _app;
+    private Uri _api = null!;
+
+    public async Task InitializeAsync()
+    {
+        var apiUrl = $"http://127.0.0.1:{LoopbackServer.FreePort()}";
+        var downstreamUrl = $"http://127.0.0.1:{LoopbackServer.FreePort()}";
+        _api = new Uri(apiUrl + "/");
+        _app = WebApiApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Sample:ApiUrl"] = apiUrl,
+                ["Sample:DownstreamUrl"] = downstreamUrl,
+                ["Fluxgate:Breakers:inventory:Permit"] = "All()",          // deterministic probes
+                ["Fluxgate:Breakers:inventory:Retry"] = "Cooldown(10s)",
+            });
+            builder.Services.AddSingleton<TimeProvider>(_clock);
+        });
+        await _app.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    private Task<HttpResponseMessage> Get(string path) => _http.GetAsync(new Uri(_api, path));
+
+    private Task<HttpResponseMessage> Post(string path) => _http.PostAsync(new Uri(_api, path), null);
+
+    [Fact]
+    public async Task Outage_IsAnswered503WithRetryAfterThenRecovers()
+    {
+        using (var ok = await Get("products/sku-42"))
+        {
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+            Assert.Contains("\"available\":42", await ok.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        (await Post("admin/downstream/failing")).Dispose();
+        for (var i = 0; i < 4; i++)                                         // 4 of 5 calls failed: MinRequests(5) & FailureRate(0.5)
+        {
+            using var failed = await Get("products/sku-42");
+            Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+        }
+
+        using var rejected = await Get("products/sku-42");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, rejected.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(10), rejected.Headers.RetryAfter?.Delta);
+        var problem = JsonDocument.Parse(await rejected.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("inventory", problem.GetProperty("circuit").GetString());
+        Assert.Equal("open", problem.GetProperty("state").GetString());
+        Assert.Equal(5, await DownstreamRequestsAsync(expectedMode: "failing"));   // 1 + 4: the rejected call never reached it
+
+        using var health = await Get("health");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        var check = JsonDocument.Parse(await health.Content.ReadAsStringAsync()).RootElement.GetProperty("checks").GetProperty("circuit_breakers");
+        Assert.Equal("Unhealthy", check.GetProperty("status").GetString());
+        Assert.Equal("open", check.GetProperty("data").GetProperty("inventory").GetProperty("state").GetString());
+
+        var metrics = await (await Get("metrics")).Content.ReadAsStringAsync();
+        Assert.Contains("circuit_breaker_state{circuit_name=\"inventory\",state=\"open\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("circuit_breaker_state_transition_total{circuit_name=\"inventory\",old_state=\"closed\",new_state=\"open\"} 1", metrics, StringComparison.Ordinal);
+
+        (await Post("admin/downstream/healthy")).Dispose();
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        using var probe = await Get("products/sku-42");
+        Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
+        using var healthy = await Get("health");
+        Assert.Equal(HttpStatusCode.OK, healthy.StatusCode);
+    }
+
+    [Fact]
+    public async Task AdminEndpoint_RejectsUnknownModes()
+    {
+        using var response = await Post("admin/downstream/exploding");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task DownstreamRoutes_AnswerOnlyOnTheirOwnPort()
+    {
+        using var response = await Get("inventory/sku-1");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    private async Task<int> DownstreamRequestsAsync(string expectedMode)
+    {
+        using var response = await Post($"admin/downstream/{expectedMode}");
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("downstreamRequests").GetInt32();
+    }
+}
