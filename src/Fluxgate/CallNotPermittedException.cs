@@ -8,6 +8,9 @@ namespace Fluxgate;
 /// </remarks>
 public sealed class CallNotPermittedException : Exception
 {
+    private readonly bool _describesRejection;
+    private string? _message;
+
     /// <summary>Creates an exception with a generic message.</summary>
     public CallNotPermittedException()
         : this("The circuit breaker did not permit the call.")
@@ -36,8 +39,10 @@ public sealed class CallNotPermittedException : Exception
     /// <param name="state">The state that rejected the call: open, half-open or forced open.</param>
     /// <param name="retryAfter">The time until the breaker lets a probe through, when known.</param>
     public CallNotPermittedException(string circuitName, CircuitState state, TimeSpan? retryAfter)
-        : base(CreateMessage(circuitName, state, retryAfter))
+        : base(null)
     {
+        ArgumentNullException.ThrowIfNull(circuitName);
+        _describesRejection = true;
         CircuitName = circuitName;
         State = state;
         RetryAfter = retryAfter;
@@ -51,6 +56,9 @@ public sealed class CallNotPermittedException : Exception
 
     /// <summary>Gets the time until the breaker will let a probe through, when known (an open circuit with a finite wait); made for HTTP <c>Retry-After</c>.</summary>
     public TimeSpan? RetryAfter { get; }
+
+    /// <summary>Gets a message describing the rejection, built on first use so a rejection caught without reading it costs no string formatting.</summary>
+    public override string Message => _describesRejection ? _message ??= CreateMessage(CircuitName, State, RetryAfter) : base.Message;
 
     private static string CreateMessage(string circuitName, CircuitState state, TimeSpan? retryAfter) => state switch
     {

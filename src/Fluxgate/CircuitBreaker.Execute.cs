@@ -305,14 +305,23 @@ public sealed partial class CircuitBreaker
         {
             result = action(state);
         }
-        catch (Exception exception)
+        catch (Exception exception) when (RecordAndPropagate(period, start, exception))
         {
-            OnException(period, start, exception, CancellationToken.None);
+            // Never entered: the filter records the failure and lets the exception go on unwinding, so it is
+            // thrown once (a catch and rethrow would throw it twice) and reaches the caller untouched.
             throw;
         }
 
         OnResult(period, start, result);
         return result;
+    }
+
+    /// <summary>Records a synchronous call's exception from an exception filter; always false, so the exception propagates.</summary>
+    /// <remarks>An exception thrown while recording (by a custom component) is swallowed by the filter mechanism: the caller still sees the call's own exception.</remarks>
+    private bool RecordAndPropagate(Period period, long start, Exception exception)
+    {
+        OnException(period, start, exception, CancellationToken.None);
+        return false;
     }
 
     private ValueTask<T> RunAsync<TState, T>(Func<TState, CancellationToken, ValueTask<T>> action, TState state, Period period, long start, CancellationToken cancellationToken)

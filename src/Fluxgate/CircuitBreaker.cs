@@ -138,8 +138,15 @@ public sealed partial class CircuitBreaker
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryEnter(out Period period, out long start)
     {
-        start = _timeProvider.GetTimestamp();
         period = _period;
+        if (period.State == CircuitState.ForcedOpen)
+        {
+            // Nothing to time and nothing to wait for: reject without reading the clock.
+            start = 0;
+            return false;
+        }
+
+        start = _timeProvider.GetTimestamp();
         return period.State is CircuitState.Closed or CircuitState.MetricsOnly or CircuitState.Disabled || TryEnterSlow(ref period, start);
     }
 
@@ -271,8 +278,10 @@ public sealed partial class CircuitBreaker
         {
             _consecutiveFailures = _consecutiveFailures == int.MaxValue ? int.MaxValue : _consecutiveFailures + 1;
         }
-        else
+        else if (_consecutiveFailures != 0)
         {
+            // Written only when it changes: this field shares a cache line with the fields every call reads
+            // (_period, _timeProvider), and a needless write would make other cores fetch that line again.
             _consecutiveFailures = 0;
         }
 

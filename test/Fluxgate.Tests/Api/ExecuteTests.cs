@@ -256,6 +256,35 @@ public class ExecuteTests
     }
 
     [Fact]
+    public void Execute_WhenACustomTripperThrowsWhileRecordingAFailure_TheCallerStillSeesTheCallsOwnException()
+    {
+        var options = Options(_clock, new ThrowingTripper());
+        var breaker = new CircuitBreaker(options);
+        var thrown = new TrackedException();
+
+        Assert.Same(thrown, Assert.Throws<TrackedException>(() => breaker.Execute<int>(() => throw thrown)));
+        Assert.Equal(1, breaker.GetInfo().Metrics.FailureCount);
+    }
+
+    [Fact]
+    public void CallNotPermittedException_Messages_DescribeTheRejection()
+    {
+        Assert.Equal("Circuit breaker 'a' is open; a probe will be let through in 1.5 s.", new CallNotPermittedException("a", CircuitState.Open, TimeSpan.FromMilliseconds(1500)).Message);
+        Assert.Equal("Circuit breaker 'a' is open and will not retry on its own.", new CallNotPermittedException("a", CircuitState.Open, null).Message);
+        Assert.Equal("Circuit breaker 'a' is half-open and did not admit this call as a probe.", new CallNotPermittedException("a", CircuitState.HalfOpen, null).Message);
+        Assert.Equal("Circuit breaker 'a' is forced open.", new CallNotPermittedException("a", CircuitState.ForcedOpen, null).Message);
+        Assert.Equal("The circuit breaker did not permit the call.", new CallNotPermittedException().Message);
+        Assert.Equal("custom", new CallNotPermittedException("custom").Message);
+        Assert.Equal("custom", new CallNotPermittedException("custom", new InvalidOperationException()).Message);
+        Assert.Throws<ArgumentNullException>(() => new CallNotPermittedException(null!, CircuitState.Open, null));
+    }
+
+    private sealed class ThrowingTripper : Tripper
+    {
+        public override bool Evaluate(CallContext context) => throw new InvalidOperationException("buggy tripper");
+    }
+
+    [Fact]
     public void GetInfo_And_ToString_DescribeTheBreaker()
     {
         var breaker = new CircuitBreaker(Options(_clock, Tripper.FailureStreak(5)));
