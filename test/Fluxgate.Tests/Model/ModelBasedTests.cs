@@ -7,7 +7,9 @@ namespace Fluxgate.Tests.Model;
 /// <summary>
 /// Random programs of operations run against the real breaker and <see cref="ReferenceModel"/>; state,
 /// reopens, streak, every metric, every admission decision and the listener's stream must agree after
-/// each step. CsCheck shrinks a failing program and prints its seed; rerun one with CsCheck_Seed=&lt;seed&gt;.
+/// each step. Programs include calls that stay in flight and finish late (or are cancelled by their caller),
+/// time jumps from milliseconds to days, manual control and reconfiguration. The run is a fixed seeded sequence
+/// (see <see cref="PropertyRun"/>); a failure is shrunk to a minimal program and printed with its seed.
 /// </summary>
 public class ModelBasedTests(ITestOutputHelper output)
 {
@@ -26,6 +28,7 @@ public class ModelBasedTests(ITestOutputHelper output)
         Disable,
         MetricsOnly,
         ForceOpen,
+        Reconfigure,
     }
 
     internal readonly record struct Op(OpKind Kind, int Millis, int Pick, Outcome EndAs)
@@ -33,7 +36,7 @@ public class ModelBasedTests(ITestOutputHelper output)
         public override string ToString() => Kind switch
         {
             OpKind.Success or OpKind.Failure => $"{Kind}({Millis}ms)",
-            OpKind.Advance => $"Advance({Millis}ms)",
+            OpKind.Advance => $"Advance({TimeSpan.FromMilliseconds(Millis)})",
             OpKind.End => $"End(#{Pick}, {EndAs})",
             _ => Kind.ToString(),
         };
@@ -75,6 +78,8 @@ public class ModelBasedTests(ITestOutputHelper output)
         (8, Gen.Const(new Op(OpKind.Begin, 0, 0, Outcome.Success))),
         (8, Gen.Select(Gen.Int[0, 7], Gen.Enum<Outcome>(), (pick, outcome) => new Op(OpKind.End, 0, pick, outcome))),
         (20, Gen.Int[0, 20_000].Select(ms => new Op(OpKind.Advance, ms, 0, Outcome.Success))),
+        (2, Gen.Int[1, 48].Select(hours => new Op(OpKind.Advance, hours * 3_600_000, 0, Outcome.Success))),
+        (1, Gen.Const(new Op(OpKind.Reconfigure, 0, 0, Outcome.Success))),
         (2, Gen.Const(new Op(OpKind.Reset, 0, 0, Outcome.Success))),
         (1, Gen.Const(new Op(OpKind.Disable, 0, 0, Outcome.Success))),
         (1, Gen.Const(new Op(OpKind.MetricsOnly, 0, 0, Outcome.Success))),
@@ -85,17 +90,13 @@ public class ModelBasedTests(ITestOutputHelper output)
     [Fact]
     public void RandomPrograms_RealBreakerAgreesWithTheReferenceModelAfterEveryStep()
     {
-        var checkedPrograms = 0;
-        ProgramGen.Sample(
-            program =>
-            {
-                Run(program.Config, program.Ops);
-                Interlocked.Increment(ref checkedPrograms);
-            },
-            iter: Programs,
-            print: p => $"{p.Config}\n  program: {string.Join(", ", p.Ops)}");
+        var checkedPrograms = PropertyRun.Check(
+            ProgramGen,
+            program => Run(program.Config, program.Ops),
+            Programs,
+            p => $"{p.Config}\n  program: {string.Join(", ", p.Ops)}",
+            output.WriteLine);
 
-        output.WriteLine($"{checkedPrograms} programs agreed with the model.");
         Assert.True(checkedPrograms >= Programs || Environment.GetEnvironmentVariable("CsCheck_Seed") is not null);
     }
 
@@ -117,7 +118,7 @@ public class ModelBasedTests(ITestOutputHelper output)
         options.Listeners.Add(listener);
         var breaker = new CircuitBreaker(options);
         var model = new ReferenceModel(config, clock.GetTimestamp);
-        var pending = new List<(TaskCompletionSource<int> Gate, ValueTask<int> Call, ReferenceModel.Ticket Ticket)>();
+        var pending = new List<(TaskCompletionSource<int> Gate, CancellationTokenSource Caller, ValueTask<int> Call, ReferenceModel.Ticket Ticket)>();
 
         for (var step = 0; step < ops.Length; step++)
         {
@@ -166,16 +167,18 @@ public class ModelBasedTests(ITestOutputHelper output)
                 {
                     var ticket = model.Admit();
                     var gate = new TaskCompletionSource<int>();
-                    var call = breaker.ExecuteAsync(_ => new ValueTask<int>(gate.Task));
+                    var caller = new CancellationTokenSource();
+                    var call = breaker.ExecuteAsync(_ => new ValueTask<int>(gate.Task), caller.Token);
                     var rejected = call.IsFaulted;
                     Check(ticket is not null, !rejected, "admitted (in flight)", step, op);
                     if (ticket is { } admitted)
                     {
-                        pending.Add((gate, call, admitted));
+                        pending.Add((gate, caller, call, admitted));
                     }
                     else
                     {
                         _ = call.AsTask().Exception;
+                        caller.Dispose();
                     }
 
                     break;
@@ -188,7 +191,7 @@ public class ModelBasedTests(ITestOutputHelper output)
                         break;
                     }
 
-                    var (gate, call, ticket) = pending[op.Pick % pending.Count];
+                    var (gate, caller, call, ticket) = pending[op.Pick % pending.Count];
                     pending.RemoveAt(op.Pick % pending.Count);
                     switch (op.EndAs)
                     {
@@ -197,6 +200,10 @@ public class ModelBasedTests(ITestOutputHelper output)
                             break;
                         case Outcome.Failure:
                             gate.SetException(new TrackedException());
+                            break;
+                        case Outcome.Cancelled:
+                            caller.Cancel();
+                            gate.SetException(new OperationCanceledException(caller.Token));
                             break;
                         default:
                             gate.SetException(new UntrackedException());
@@ -207,9 +214,11 @@ public class ModelBasedTests(ITestOutputHelper output)
                     {
                         call.AsTask().GetAwaiter().GetResult();
                     }
-                    catch (Exception e) when (e is TrackedException or UntrackedException)
+                    catch (Exception e) when (e is TrackedException or UntrackedException or OperationCanceledException)
                     {
                     }
+
+                    caller.Dispose();
 
                     model.Complete(ticket, op.EndAs);
                     break;
@@ -234,6 +243,10 @@ public class ModelBasedTests(ITestOutputHelper output)
                     breaker.ForceOpen();
                     model.Transition(CircuitState.ForcedOpen);
                     break;
+                case OpKind.Reconfigure:
+                    breaker.Reconfigure(config.ToOptions(clock));
+                    model.Reconfigure();
+                    break;
             }
 
             if (step == ops.Length - 1)
@@ -254,10 +267,11 @@ public class ModelBasedTests(ITestOutputHelper output)
         }
 
         Assert.Equal(model.Transitions, listener.Transitions);
-        foreach (var (gate, call, _) in pending)
+        foreach (var (gate, caller, call, _) in pending)
         {
             gate.SetResult(0);
             call.AsTask().GetAwaiter().GetResult();
+            caller.Dispose();
         }
     }
 

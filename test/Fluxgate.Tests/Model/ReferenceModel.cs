@@ -8,8 +8,8 @@ namespace Fluxgate.Tests.Model;
 internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
 {
     private readonly List<(long End, bool Failure, long DurationTicks)> _window = [];
-    private readonly Random _permitRandom = new(config.Seed);
-    private readonly Random _retryRandom = new(config.Seed + 1);
+    private Random _permitRandom = new(config.Seed);
+    private Random _retryRandom = new(config.Seed + 1);
     private long _stateStart = now();
     private long _waitTicks;
     private int _halfOpenInFlight;
@@ -65,7 +65,7 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
             _halfOpenInFlight--;
         }
 
-        if (ticket.State == CircuitState.Disabled || outcome == Outcome.Untracked || ticket.Period != Period)
+        if (ticket.State == CircuitState.Disabled || outcome is Outcome.Untracked or Outcome.Cancelled || ticket.Period != Period)
         {
             return;
         }
@@ -119,6 +119,15 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
         Transitions.Add((State, next));
         State = next;
         _stateStart = now();
+        _window.Clear();
+        Period++;
+    }
+
+    /// <summary>New parts (the same configuration, fresh random sources): a new period in the same state, without a transition.</summary>
+    public void Reconfigure()
+    {
+        _permitRandom = new Random(config.Seed);
+        _retryRandom = new Random(config.Seed + 1);
         _window.Clear();
         Period++;
     }
@@ -179,6 +188,9 @@ internal enum Outcome
     Success,
     Failure,
     Untracked,
+
+    /// <summary>The caller's own cancellation: never recorded.</summary>
+    Cancelled,
 }
 
 internal readonly record struct ModelMetrics(int Total, int Failures, long DurationTicks, int Slow);
