@@ -18,10 +18,18 @@ namespace Fluxgate.Configuration;
 /// (<c>System.Net.Http</c> for <c>System.Net.Http.HttpRequestException</c>). Assembly-qualified names are not
 /// accepted, and a type must derive from <see cref="Exception"/>.
 /// </para>
-/// <para>Every error is an <see cref="ExpressionException"/> giving the position, what was expected and what was found.</para>
+/// <para>Every error is an <see cref="ExpressionException"/> giving the position, what was expected and what was found.
+/// Expressions longer than <see cref="MaxLength"/> characters or nested deeper than <see cref="MaxDepth"/> levels are rejected,
+/// so no input can exhaust the stack.</para>
 /// </remarks>
 public static class ComponentExpression
 {
+    /// <summary>The longest expression accepted: 4,096 characters.</summary>
+    public const int MaxLength = 4_096;
+
+    /// <summary>The deepest nesting of parentheses and negations accepted: 32 levels.</summary>
+    public const int MaxDepth = 32;
+
     /// <summary>Reads a window: <c>Count(size)</c> or <c>Time(size)</c>, e.g. <c>Count(100)</c>, <c>Time(60s)</c>.</summary>
     /// <param name="expression">The expression.</param>
     /// <returns>A new window.</returns>
@@ -63,6 +71,12 @@ public static class ComponentExpression
         where T : class
     {
         ArgumentNullException.ThrowIfNull(expression);
+        if (expression.Length > MaxLength)
+        {
+            // Bounds the tree (and the recursion evaluating it) whatever a configuration holds.
+            throw new ExpressionException(expression, MaxLength + 1, $"an expression of at most {MaxLength:N0} characters", $"{expression.Length:N0} characters");
+        }
+
         var parser = new Parser<T>(expression, Tokenizer.Tokenize(expression), kind, combine);
         return parser.ParseAll();
     }

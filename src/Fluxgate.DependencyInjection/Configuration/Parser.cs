@@ -5,6 +5,7 @@ internal sealed class Parser<T>(string text, List<Token> tokens, Grammar.Kind<T>
     where T : class
 {
     private int _index;
+    private int _depth;
 
     private Token Peek => tokens[_index];
 
@@ -47,11 +48,22 @@ internal sealed class Parser<T>(string text, List<Token> tokens, Grammar.Kind<T>
     {
         if (Peek.Kind == TokenKind.Not)
         {
+            Descend();
             _index++;
-            return kind.Not!(ParseUnary());
+            var operand = ParseUnary();
+            _depth--;
+            return kind.Not!(operand);
         }
 
         return ParsePrimary();
+    }
+
+    private void Descend()
+    {
+        if (++_depth > ComponentExpression.MaxDepth)
+        {
+            throw Error($"at most {ComponentExpression.MaxDepth} nested levels of parentheses and negations", Peek);
+        }
     }
 
     private T ParsePrimary()
@@ -59,9 +71,11 @@ internal sealed class Parser<T>(string text, List<Token> tokens, Grammar.Kind<T>
         var token = Peek;
         if (token.Kind == TokenKind.LeftParen)
         {
+            Descend();
             _index++;
             var inner = combine ? ParseOr() : ParsePrimary();
             Expect(TokenKind.RightParen, "')'");
+            _depth--;
             return inner;
         }
 

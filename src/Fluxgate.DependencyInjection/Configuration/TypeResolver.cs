@@ -24,7 +24,7 @@ internal static class TypeResolver
             return null;
         }
 
-        var type = Type.GetType(fullName, throwOnError: false) ?? typeof(Exception).Assembly.GetType(fullName);
+        var type = Safely(() => Type.GetType(fullName, throwOnError: false)) ?? Safely(() => typeof(Exception).Assembly.GetType(fullName));
         if (type is not null)
         {
             return type;
@@ -32,7 +32,7 @@ internal static class TypeResolver
 
         foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies())
         {
-            type = assembly.GetType(fullName, throwOnError: false);
+            type = Safely(() => assembly.GetType(fullName, throwOnError: false));
             if (type is not null)
             {
                 return type;
@@ -48,14 +48,7 @@ internal static class TypeResolver
                 continue;
             }
 
-            try
-            {
-                type = Assembly.Load(new AssemblyName(assemblyName)).GetType(fullName, throwOnError: false);
-            }
-            catch (Exception exception) when (exception is FileNotFoundException or FileLoadException or BadImageFormatException)
-            {
-                type = null;
-            }
+            type = Safely(() => Assembly.Load(new AssemblyName(assemblyName)).GetType(fullName, throwOnError: false));
 
             if (type is not null)
             {
@@ -64,5 +57,18 @@ internal static class TypeResolver
         }
 
         return null;
+    }
+
+    /// <summary>Looks a type up, treating a name the runtime cannot even parse or load like one that names nothing.</summary>
+    private static Type? Safely(Func<Type?> lookUp)
+    {
+        try
+        {
+            return lookUp();
+        }
+        catch (Exception exception) when (exception is ArgumentException or TypeLoadException or FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            return null;
+        }
     }
 }
