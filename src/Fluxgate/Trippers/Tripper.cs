@@ -117,6 +117,10 @@ public abstract class Tripper
     /// <returns>The combined tripper.</returns>
     public Tripper Or(Tripper other) => this | other;
 
+    /// <summary>Returns the distinct thresholds of the <c>SlowRate</c> trippers in this tree, ascending: those a breaker's window counts slow calls at.</summary>
+    /// <returns>The thresholds; empty when the tree has no <c>SlowRate</c>.</returns>
+    public IReadOnlyList<TimeSpan> GetSlowThresholds() => [.. CollectSlowThresholds(this).Distinct().Order()];
+
     /// <summary>Walks the tree from <paramref name="root"/> and returns every <c>SlowRate</c> threshold in it.</summary>
     internal static IEnumerable<TimeSpan> CollectSlowThresholds(Tripper root)
     {

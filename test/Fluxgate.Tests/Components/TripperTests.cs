@@ -146,6 +146,8 @@ public class TripperTests
         custom.Children.Add(SlowRate(0.9, Second));
 
         Assert.Equal([Second, Second, TimeSpan.FromSeconds(3)], Tripper.CollectSlowThresholds(custom).Order());
+        Assert.Equal([Second, TimeSpan.FromSeconds(3)], custom.GetSlowThresholds());
+        Assert.Empty(FailureRate(0.5).GetSlowThresholds());
     }
 
     [Fact]

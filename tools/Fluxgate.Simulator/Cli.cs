@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace Fluxgate.Simulator;
+
+/// <summary>The command line: a scenario in, a timeline, figures and a picture out.</summary>
+internal static class Cli
+{
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var scenarioArgument = new Argument<string>("scenario")
+        {
+            Description = $"A scenario file (.json, .yaml) or a built-in scenario: {string.Join(", ", ScenarioReader.BuiltIn)}.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var outOption = new Option<DirectoryInfo>("--out", "-o") { Description = "Where to write timeline.csv, transitions.csv, summary.md, summary.json and chart.svg (default: simulator-output/<scenario>)." };
+        var seedOption = new Option<int?>("--seed") { Description = "Overrides the scenario's seed: same seed, same output, byte for byte." };
+        var listOption = new Option<bool>("--list") { Description = "Lists the built-in scenarios." };
+        var root = new RootCommand("Fluxgate policy simulator: replays an outage against circuit breaker policies on a virtual clock.")
+        {
+            scenarioArgument,
+            outOption,
+            seedOption,
+            listOption,
+        };
+        root.SetAction(parse =>
+        {
+            if (parse.GetValue(listOption) || parse.GetValue(scenarioArgument) is not { } name)
+            {
+                output.WriteLine("Built-in scenarios:");
+                foreach (var builtIn in ScenarioReader.BuiltIn)
+                {
+                    var scenario = ScenarioReader.Read(builtIn);
+                    output.WriteLine($"  {builtIn,-16} {scenario.Description}");
+                }
+
+                output.WriteLine();
+                output.WriteLine("Usage: dotnet run --project tools/Fluxgate.Simulator -- <scenario> [--out <directory>] [--seed <n>]");
+                return parse.GetValue(listOption) ? 0 : 1;
+            }
+
+            try
+            {
+                var scenario = ScenarioReader.Read(name);
+                if (parse.GetValue(seedOption) is { } seed)
+                {
+                    scenario.Seed = seed;
+                }
+
+                var directory = parse.GetValue(outOption)?.FullName ?? Path.Combine("simulator-output", Path.GetFileNameWithoutExtension(name));
+                var result = Simulation.Run(scenario);
+                Write(result, directory);
+                output.WriteLine(Reports.SummaryMarkdown(result));
+                output.Write(Reports.Terminal(result));
+                output.WriteLine();
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {Path.Combine(directory, "chart.svg")} and the timeline, transitions and summary beside it."));
+                return 0;
+            }
+            catch (ScenarioException exception)
+            {
+                error.WriteLine($"error: {exception.Message}");
+                return 2;
+            }
+        });
+
+        return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    public static void Write(SimulationResult result, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "timeline.csv"), Reports.TimelineCsv(result));
+        File.WriteAllText(Path.Combine(directory, "transitions.csv"), Reports.TransitionsCsv(result));
+        File.WriteAllText(Path.Combine(directory, "summary.md"), Reports.SummaryMarkdown(result));
+        File.WriteAllText(Path.Combine(directory, "summary.json"), Reports.SummaryJson(result));
+        File.WriteAllText(Path.Combine(directory, "chart.svg"), SvgChart.Render(result));
+    }
+}
