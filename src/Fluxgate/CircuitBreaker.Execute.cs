@@ -305,10 +305,14 @@ public sealed partial class CircuitBreaker
         {
             result = action(state);
         }
-        catch (Exception exception) when (RecordAndPropagate(period, start, exception))
+        catch (Exception exception)
         {
-            // Never entered: the filter records the failure and lets the exception go on unwinding, so it is
-            // thrown once (a catch and rethrow would throw it twice) and reaches the caller untouched.
+            // Caught, recorded, rethrown: the outcome is recorded once the call has fully unwound (its own finally
+            // blocks have run), as on the async path. Recording from an exception filter would be cheaper (the
+            // exception thrown once instead of twice), but a filter runs before those finally blocks, so a failed
+            // probe would give up its half-open slot while its cleanup still runs, and the concurrency torture test
+            // caught MaxHalfOpenCalls + 1 probe bodies running at once.
+            RecordFailure(period, start, exception, CancellationToken.None);
             throw;
         }
 
@@ -316,12 +320,18 @@ public sealed partial class CircuitBreaker
         return result;
     }
 
-    /// <summary>Records a synchronous call's exception from an exception filter; always false, so the exception propagates.</summary>
-    /// <remarks>An exception thrown while recording (by a custom component) is swallowed by the filter mechanism: the caller still sees the call's own exception.</remarks>
-    private bool RecordAndPropagate(Period period, long start, Exception exception)
+    /// <summary>Records a call's exception; a custom component that throws while recording must not replace it.</summary>
+    private void RecordFailure(Period period, long start, Exception exception, CancellationToken cancellationToken)
     {
-        OnException(period, start, exception, CancellationToken.None);
-        return false;
+        try
+        {
+            OnException(period, start, exception, cancellationToken);
+        }
+#pragma warning disable CA1031 // The caller must see the call's own exception, not a buggy tracker's, window's or tripper's.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     private ValueTask<T> RunAsync<TState, T>(Func<TState, CancellationToken, ValueTask<T>> action, TState state, Period period, long start, CancellationToken cancellationToken)
@@ -338,7 +348,7 @@ public sealed partial class CircuitBreaker
         }
         catch (Exception exception)
         {
-            OnException(period, start, exception, cancellationToken);
+            RecordFailure(period, start, exception, cancellationToken);
             return ValueTask.FromException<T>(exception);
         }
 
@@ -366,7 +376,7 @@ public sealed partial class CircuitBreaker
         }
         catch (Exception exception)
         {
-            OnException(period, start, exception, cancellationToken);
+            RecordFailure(period, start, exception, cancellationToken);
             return ValueTask.FromException(exception);
         }
 
@@ -389,7 +399,7 @@ public sealed partial class CircuitBreaker
         }
         catch (Exception exception)
         {
-            OnException(period, start, exception, cancellationToken);
+            RecordFailure(period, start, exception, cancellationToken);
             throw;
         }
 
@@ -405,7 +415,7 @@ public sealed partial class CircuitBreaker
         }
         catch (Exception exception)
         {
-            OnException(period, start, exception, cancellationToken);
+            RecordFailure(period, start, exception, cancellationToken);
             throw;
         }
 

@@ -201,26 +201,18 @@ public sealed partial class CircuitBreaker
     }
 
     /// <summary>Records a returned result, classified by the result tracker.</summary>
+    /// <remarks>Never called for a call admitted while disabled: <c>Run</c> and <c>RunAsync</c> run those without recording.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void OnResult<T>(Period period, long start, T result)
     {
-        if (period.State == CircuitState.Disabled)
-        {
-            return;
-        }
-
         var failure = typeof(T) != typeof(VoidResult) && period.Parts.ResultTracker is { } resultTracker && IsFailureResult(resultTracker, result);
         Complete(period, start, failure ? CallOutcome.Failure : CallOutcome.Success);
     }
 
     /// <summary>Records a thrown exception: a failure if tracked, nothing if untracked or the caller's own cancellation.</summary>
+    /// <remarks>Never called for a call admitted while disabled, as <see cref="OnResult"/>.</remarks>
     private void OnException(Period period, long start, Exception exception, CancellationToken cancellationToken)
     {
-        if (period.State == CircuitState.Disabled)
-        {
-            return;
-        }
-
         var ignored = (exception is OperationCanceledException && cancellationToken.IsCancellationRequested) || !IsTracked(period.Parts.Tracker, exception);
         Complete(period, start, ignored ? CallOutcome.Ignored : CallOutcome.Failure);
     }

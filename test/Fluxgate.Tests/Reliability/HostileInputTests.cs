@@ -61,18 +61,18 @@ public class HostileInputTests
 
         foreach (var i in Ints)
         {
-            yield return new("CountWindow", "size", i, () => new CountWindow(i), i >= 1 && i <= CountWindow.MaxSize);
+            yield return new("CountWindow", "size", i, () => _ = new CountWindow(i), i >= 1 && i <= CountWindow.MaxSize);
             yield return new("Tripper.MinRequests", "count", i, () => Tripper.MinRequests(i), i >= 1);
             yield return new("Tripper.FailureStreak", "count", i, () => Tripper.FailureStreak(i), i >= 1);
-            yield return new("CircuitBreakerOptions.MaxHalfOpenCalls", "MaxHalfOpenCalls", i, () => new CircuitBreakerOptions { MaxHalfOpenCalls = i }, i >= 1);
-            yield return new("Metric", "totalCount", i, () => new Metric(i, 0, TimeSpan.Zero), i >= 0);
+            yield return new("CircuitBreakerOptions.MaxHalfOpenCalls", "MaxHalfOpenCalls", i, () => _ = new CircuitBreakerOptions { MaxHalfOpenCalls = i }, i >= 1);
+            yield return new("Metric", "totalCount", i, () => _ = new Metric(i, 0, TimeSpan.Zero), i >= 0);
         }
 
         foreach (var t in Durations)
         {
             var positive = t > TimeSpan.Zero;
             var wholeSeconds = t >= TimeSpan.FromSeconds(1) && t <= TimeWindow.MaxSize && t.Ticks % TimeSpan.TicksPerSecond == 0;
-            yield return new("TimeWindow", "size", t, () => new TimeWindow(t), wholeSeconds);
+            yield return new("TimeWindow", "size", t, () => _ = new TimeWindow(t), wholeSeconds);
 
             yield return new("Tripper.AvgLatency", "threshold", t, () => Tripper.AvgLatency(t), positive);
             yield return new("Tripper.SlowRate", "threshold", t, () => Tripper.SlowRate(0.5, t), positive);
@@ -80,8 +80,8 @@ public class HostileInputTests
             yield return new("Retry.Backoff", "initial", t, () => Retry.Backoff(t), positive);
             yield return new("Retry.Backoff", "maxDuration", t, () => Retry.Backoff(TimeSpan.FromSeconds(1), 2, t), t >= TimeSpan.FromSeconds(1));
             yield return new("Permit.RampUp", "duration", t, () => Permit.RampUp(0.1, 1, t), positive);
-            yield return new("CircuitBreakerOptions.AsyncListenerTimeout", "AsyncListenerTimeout", t, () => new CircuitBreakerOptions { AsyncListenerTimeout = t }, positive || t == Timeout.InfiniteTimeSpan);
-            yield return new("Metric", "totalDuration", t, () => new Metric(1, 0, t), t >= TimeSpan.Zero);
+            yield return new("CircuitBreakerOptions.AsyncListenerTimeout", "AsyncListenerTimeout", t, () => _ = new CircuitBreakerOptions { AsyncListenerTimeout = t }, positive || t == Timeout.InfiniteTimeSpan);
+            yield return new("Metric", "totalDuration", t, () => _ = new Metric(1, 0, t), t >= TimeSpan.Zero);
         }
 
         yield return new("Tracker.TypeOf", "types", "null", () => Tracker.TypeOf(null!), false);
@@ -90,14 +90,14 @@ public class HostileInputTests
         yield return new("Tracker.TypeOf", "types", "non-exception", () => Tracker.TypeOf(typeof(int)), false);
         yield return new("Tracker.Custom", "predicate", "null", () => Tracker.Custom(null!), false);
         yield return new("ResultTracker.When", "predicate", "null", () => ResultTracker.When<int>(null!), false);
-        yield return new("CircuitBreaker", "options", "null", () => new CircuitBreaker(null!), false);
+        yield return new("CircuitBreaker", "options", "null", () => _ = new CircuitBreaker(null!), false);
         foreach (var property in new[] { "Name", "Window", "Tracker", "Tripper", "Retry", "Permit", "TimeProvider" })
         {
             yield return new($"CircuitBreakerOptions.{property}", property, "null", () => SetToNull(property), false);
         }
 
-        yield return new("CircuitBreakerOptions.Name", "Name", "blank", () => new CircuitBreakerOptions { Name = " \t" }, false);
-        yield return new("CircuitBreakerOptions.Name", "Name", "huge", () => new CircuitBreakerOptions { Name = new string('x', 100_000) }, true);
+        yield return new("CircuitBreakerOptions.Name", "Name", "blank", () => _ = new CircuitBreakerOptions { Name = " \t" }, false);
+        yield return new("CircuitBreakerOptions.Name", "Name", "huge", () => _ = new CircuitBreakerOptions { Name = new string('x', 100_000) }, true);
     }
 
     private static void SetToNull(string property)

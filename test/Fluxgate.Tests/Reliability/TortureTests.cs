@@ -9,8 +9,8 @@ namespace Fluxgate.Tests.Reliability;
 /// Sync and async callers on every core, a controller flipping the state by hand, and listeners that read the
 /// breaker and even reset it, for a bounded time (FLUXGATE_TORTURE_SECONDS, 6 s by default). Checked continuously and
 /// at the end: every outcome is counted in its period at most once and none that had to be counted is missing,
-/// transitions form one chain, every listener sees the same ordered stream exactly once, the window is never
-/// touched by two threads at once, and nothing deadlocks.
+/// transitions form one chain, no more probes run at once than MaxHalfOpenCalls, every listener sees the same ordered
+/// stream exactly once, the window is never touched by two threads at once, and nothing deadlocks.
 /// </summary>
 [Trait("Category", "Slow")]
 public class TortureTests(ITestOutputHelper output)
@@ -35,7 +35,7 @@ public class TortureTests(ITestOutputHelper output)
             Tracker = Tracker.TypeOf<TrackedException>(),
             Tripper = (Tripper.Closed() & Tripper.FailureStreak(4)) | (Tripper.HalfOpened() & Tripper.MinRequests(2) & Tripper.FailureRate(0.5)),
             Retry = Retry.Always(),
-            Permit = Permit.Random(0.7),
+            Permit = new ProbeMarkingPermit(0.7),
             MaxHalfOpenCalls = 3,
             TimeProvider = clock,
             Listeners = { ordered, reentrant, new ThrowingListener(), asyncListener },
@@ -43,7 +43,29 @@ public class TortureTests(ITestOutputHelper output)
         };
         breaker = new CircuitBreaker(options);
         var certain = new ConcurrentDictionary<DateTimeOffset, int>();
-        long admittedRecordable = 0, calls = 0, rejected = 0, manual = 0;
+        long admittedRecordable = 0, calls = 0, rejected = 0, manual = 0, probes = 0;
+        int probesRunning = 0, mostProbesAtOnce = 0;
+
+        // Runs at the start of every call body: a call whose admission consulted the permit (only half-open does)
+        // and then ran is a probe; its half-open slot is held from admission until its outcome is recorded, after the
+        // body, so the bodies running as probes can never outnumber MaxHalfOpenCalls.
+        Action BeginBody()
+        {
+            if (!ProbeMarkingPermit.TakeMark())
+            {
+                return static () => { };
+            }
+
+            Interlocked.Increment(ref probes);
+            var running = Interlocked.Increment(ref probesRunning);
+            for (var seen = Volatile.Read(ref mostProbesAtOnce); running > seen; seen = Volatile.Read(ref mostProbesAtOnce))
+            {
+                Interlocked.CompareExchange(ref mostProbesAtOnce, running, seen);
+            }
+
+            return () => Interlocked.Decrement(ref probesRunning);
+        }
+
         using var stop = new CancellationTokenSource(Duration);
 
         async Task CallerAsync(int id)
@@ -54,23 +76,44 @@ public class TortureTests(ITestOutputHelper output)
                 var kind = random.Next(10); // 0-5 success, 6-8 tracked failure, 9 untracked
                 var before = breaker.GetInfo();
                 var ran = false;
+                ProbeMarkingPermit.TakeMark();                                // a mark left by a rejected call is not ours
                 try
                 {
                     if (id % 2 == 0)
                     {
-                        breaker.Execute(() => { ran = true; return Outcome(kind); });
+                        breaker.Execute(() =>
+                        {
+                            ran = true;
+                            var end = BeginBody();
+                            try
+                            {
+                                return Outcome(kind);
+                            }
+                            finally
+                            {
+                                end();
+                            }
+                        });
                     }
                     else
                     {
                         await breaker.ExecuteAsync(async _ =>
                         {
                             ran = true;
-                            if (kind % 3 == 0)
+                            var end = BeginBody();
+                            try
                             {
-                                await Task.Yield();
-                            }
+                                if (kind % 3 == 0)
+                                {
+                                    await Task.Yield();
+                                }
 
-                            return Outcome(kind);
+                                return Outcome(kind);
+                            }
+                            finally
+                            {
+                                end();
+                            }
                         });
                     }
                 }
@@ -169,8 +212,32 @@ public class TortureTests(ITestOutputHelper output)
         }
 
         Assert.True(periods.Sum() <= admittedRecordable, $"{periods.Sum()} outcomes counted, more than the {admittedRecordable} admitted");
-        output.WriteLine($"{Duration.TotalSeconds:0} s: {calls:N0} calls ({rejected:N0} rejected), {manual:N0} manual operations, {signals.Count:N0} transitions, {periods.Sum():N0} outcomes counted of {admittedRecordable:N0} recordable ({certain.Values.Sum():N0} required), {reentrant.Resets} resets from inside a listener.");
+        // MaxHalfOpenCalls: never more probes at once than allowed, and the limit was actually reached.
+        Assert.InRange(mostProbesAtOnce, 1, options.MaxHalfOpenCalls);
+        output.WriteLine($"{Duration.TotalSeconds:0} s: {calls:N0} calls ({rejected:N0} rejected, {probes:N0} probes, at most {mostProbesAtOnce} at once), {manual:N0} manual operations, {signals.Count:N0} transitions, {periods.Sum():N0} outcomes counted of {admittedRecordable:N0} recordable ({certain.Values.Sum():N0} required), {reentrant.Resets} resets from inside a listener.");
         Assert.True(signals.Count > 100 && calls > 10_000, "the run was too short to prove anything");
+    }
+
+    /// <summary>Admits like <c>Permit.Random(ratio)</c> and marks the calling thread when it admits, so the call body can tell it runs as a probe.</summary>
+    private sealed class ProbeMarkingPermit(double ratio) : Permit
+    {
+        [ThreadStatic]
+        private static bool t_marked;
+
+        /// <summary>Returns whether the permit admitted a call on this thread since the last take, and clears the mark.</summary>
+        public static bool TakeMark()
+        {
+            var marked = t_marked;
+            t_marked = false;
+            return marked;
+        }
+
+        public override bool Admit(TimeSpan elapsedSinceHalfOpen)
+        {
+            var admitted = System.Random.Shared.NextDouble() < ratio;
+            t_marked |= admitted;
+            return admitted;
+        }
     }
 
     private static int Outcome(int kind) => kind switch
