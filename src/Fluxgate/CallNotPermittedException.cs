@@ -19,7 +19,7 @@ public sealed class CallNotPermittedException : Exception
 
     /// <summary>Creates an exception with <paramref name="message"/>.</summary>
     /// <param name="message">The message.</param>
-    public CallNotPermittedException(string message)
+    public CallNotPermittedException(string? message)
         : base(message)
     {
         CircuitName = string.Empty;
@@ -28,7 +28,7 @@ public sealed class CallNotPermittedException : Exception
     /// <summary>Creates an exception with <paramref name="message"/> and an inner exception.</summary>
     /// <param name="message">The message.</param>
     /// <param name="innerException">The inner exception.</param>
-    public CallNotPermittedException(string message, Exception? innerException)
+    public CallNotPermittedException(string? message, Exception? innerException)
         : base(message, innerException)
     {
         CircuitName = string.Empty;

@@ -183,14 +183,14 @@ public readonly struct Metric : IEquatable<Metric>
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(TotalCount, FailureCount, TotalDuration);
 
-    /// <summary>Returns a readable summary, e.g. <c>total=10 failures=3 (30%) avg=00:00:00.0200000</c>.</summary>
+    /// <summary>Returns a readable summary, e.g. <c>total=10 failures=3 (30%) avg=20ms slow[1s]=2</c>.</summary>
     /// <returns>The summary.</returns>
     public override string ToString()
     {
         var text = string.Create(CultureInfo.InvariantCulture, $"total={TotalCount} failures={FailureCount}");
         if (TotalCount > 0)
         {
-            text += string.Create(CultureInfo.InvariantCulture, $" ({FailureRate:P0}) avg={AvgDuration}");
+            text += string.Create(CultureInfo.InvariantCulture, $" ({FailureRate * 100:0.#}%) avg={ExpressionSyntax.Duration(AvgDuration!.Value)}");
         }
 
         if (_thresholds is { Count: > 0 } thresholds)
@@ -198,7 +198,7 @@ public readonly struct Metric : IEquatable<Metric>
             foreach (var ticks in thresholds.Ticks)
             {
                 var threshold = new TimeSpan(ticks);
-                text += string.Create(CultureInfo.InvariantCulture, $" slow[{threshold}]={SlowCount(threshold)}");
+                text += string.Create(CultureInfo.InvariantCulture, $" slow[{ExpressionSyntax.Duration(threshold)}]={SlowCount(threshold)}");
             }
         }
 

@@ -102,10 +102,10 @@ public sealed class ServiceCollectionTests : IDisposable
         var options = sp.GetRequiredService<IOptionsMonitor<CircuitBreakerOptions>>().Get("payment_api");
         Assert.Equal("payment_api", options.Name);
         Assert.Equal(100, Assert.IsType<CountWindow>(options.Window).Size);
-        Assert.Equal("(TypeOf(System.Net.Http.HttpRequestException) | TypeOf(System.TimeoutException))", options.Tracker.ToString());
-        Assert.Equal("(MinRequests(20) & ((Closed() & FailureRate(0.6)) | (HalfOpened() & FailureRate(0.5))))", options.Tripper.ToString());
-        Assert.Equal("Backoff(00:00:10, 2, 00:05:00, 0.1)", options.Retry.ToString());
-        Assert.Equal("RampUp(0.1, 0.5, 00:01:00)", options.Permit.ToString());
+        Assert.Equal("TypeOf(System.Net.Http.HttpRequestException) | TypeOf(System.TimeoutException)", options.Tracker.ToString());
+        Assert.Equal("MinRequests(20) & (Closed() & FailureRate(0.6) | HalfOpened() & FailureRate(0.5))", options.Tripper.ToString());
+        Assert.Equal("Backoff(10s, 2, 5m, 0.1)", options.Retry.ToString());
+        Assert.Equal("RampUp(0.1, 0.5, 1m)", options.Permit.ToString());
         Assert.Equal(5, options.MaxHalfOpenCalls);
 
         var search = sp.GetRequiredKeyedService<CircuitBreaker>("search");

@@ -22,6 +22,4 @@ internal sealed class SlowThresholdSet
     }
 
     public int IndexOf(TimeSpan threshold) => Array.BinarySearch(Ticks, threshold.Ticks) is var i and >= 0 ? i : -1;
-
-    public override string ToString() => string.Join(", ", Ticks.Select(t => TimeSpan.FromTicks(t).ToString()));
 }

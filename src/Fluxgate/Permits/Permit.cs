@@ -67,11 +67,7 @@ public abstract class Permit
     /// <summary>The probability with which RampUp admits a call <paramref name="elapsed"/> after entering half-open.</summary>
     internal static double RampUpProbability(double initial, double final, TimeSpan duration, TimeSpan elapsed)
     {
-        if (elapsed >= duration)
-        {
-            return final;
-        }
-
+        // Past the duration, progress exceeds 1 and the Min holds the probability at final.
         var progress = Math.Max(elapsed.Ticks, 0) / (double)duration.Ticks;
         return Math.Min(initial + ((final - initial) * progress), final);
     }
@@ -98,7 +94,7 @@ public abstract class Permit
         }
 
         public override string ToString() => initial == final && duration == TimeSpan.MaxValue
-            ? FormattableString.Invariant($"Random({initial})")
-            : FormattableString.Invariant($"RampUp({initial}, {final}, {duration})");
+            ? $"Random({ExpressionSyntax.Number(initial)})"
+            : $"RampUp({ExpressionSyntax.Number(initial)}, {ExpressionSyntax.Number(final)}, {ExpressionSyntax.Duration(duration)})";
     }
 }

@@ -58,7 +58,7 @@ public abstract class Retry
             throw new ArgumentOutOfRangeException(nameof(multiplier), multiplier, "Must be a finite number greater than 1.");
         }
 
-        var max = maxDuration ?? (initial > DefaultMaxBackoff ? initial : DefaultMaxBackoff);
+        var max = maxDuration ?? TimeSpan.FromTicks(Math.Max(initial.Ticks, DefaultMaxBackoff.Ticks));
         if (max < initial)
         {
             throw new ArgumentOutOfRangeException(nameof(maxDuration), max, $"Must be at least initial ({initial}).");
@@ -110,8 +110,12 @@ public abstract class Retry
             return new TimeSpan((long)Math.Min(ticks, TimeSpan.MaxValue.Ticks));
         }
 
-        public override string ToString() => multiplier == 1
-            ? FormattableString.Invariant($"Cooldown({initial}, {jitterRatio})")
-            : FormattableString.Invariant($"Backoff({initial}, {multiplier}, {max}, {jitterRatio})");
+        public override string ToString()
+        {
+            var jitter = jitterRatio > 0 ? ", " + ExpressionSyntax.Number(jitterRatio) : string.Empty;
+            return multiplier == 1
+                ? $"Cooldown({ExpressionSyntax.Duration(initial)}{jitter})"
+                : $"Backoff({ExpressionSyntax.Duration(initial)}, {ExpressionSyntax.Number(multiplier)}, {ExpressionSyntax.Duration(max)}{jitter})";
+        }
     }
 }

@@ -67,6 +67,18 @@ internal static class FluxgateMeter
     private static readonly ObservableGauge<int> s_state = Meter.CreateObservableGauge(FluxgateMetrics.StateInstrument, ObserveStates, "{state}", "1 for each breaker's current state, 0 for its other states.");
 #pragma warning restore CA1823
 
+    /// <summary>Gets how many breakers the state gauge holds weak references to, dead ones not yet purged included.</summary>
+    internal static int RegisteredBreakers
+    {
+        get
+        {
+            lock (s_breakers)
+            {
+                return s_breakers.Count;
+            }
+        }
+    }
+
     internal static void Register(CircuitBreaker breaker)
     {
         lock (s_breakers)

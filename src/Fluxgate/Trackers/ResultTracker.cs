@@ -48,7 +48,12 @@ public abstract class ResultTracker
     /// <summary>Returns a result tracker that counts a result when either does; the method form of <c>|</c>.</summary>
     /// <param name="other">The second result tracker.</param>
     /// <returns>The combined result tracker.</returns>
-    public ResultTracker Or(ResultTracker other) => this | other;
+    /// <exception cref="ArgumentNullException"><paramref name="other"/> is <see langword="null"/>.</exception>
+    public ResultTracker Or(ResultTracker other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return this | other;
+    }
 
     private sealed class PredicateResultTracker<T>(Func<T, bool> predicate) : ResultTracker
     {
@@ -65,6 +70,6 @@ public abstract class ResultTracker
     {
         public override bool IsFailure<TResult>(TResult result) => left.IsFailure(result) || right.IsFailure(result);
 
-        public override string ToString() => $"({left} | {right})";
+        public override string ToString() => $"{left} | {right}";
     }
 }

@@ -92,12 +92,22 @@ public abstract class Tracker
     /// <summary>Returns a tracker that counts an exception when both trackers do; the method form of <c>&amp;</c>.</summary>
     /// <param name="other">The second tracker.</param>
     /// <returns>The combined tracker.</returns>
-    public Tracker And(Tracker other) => this & other;
+    /// <exception cref="ArgumentNullException"><paramref name="other"/> is <see langword="null"/>.</exception>
+    public Tracker And(Tracker other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return this & other;
+    }
 
     /// <summary>Returns a tracker that counts an exception when either tracker does; the method form of <c>|</c>.</summary>
     /// <param name="other">The second tracker.</param>
     /// <returns>The combined tracker.</returns>
-    public Tracker Or(Tracker other) => this | other;
+    /// <exception cref="ArgumentNullException"><paramref name="other"/> is <see langword="null"/>.</exception>
+    public Tracker Or(Tracker other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return this | other;
+    }
 
     /// <summary>Returns a tracker that counts an exception when this one does not; the method form of <c>~</c> and <c>!</c>.</summary>
     /// <returns>The negated tracker.</returns>
@@ -153,24 +163,24 @@ public abstract class Tracker
         public override string ToString() => "Custom(...)";
     }
 
-    private sealed class AndTracker(Tracker left, Tracker right) : Tracker
+    private sealed class AndTracker(Tracker left, Tracker right) : Tracker, ExpressionSyntax.IAndCombination
     {
         public override bool IsFailure(Exception exception) => left.IsFailure(exception) && right.IsFailure(exception);
 
-        public override string ToString() => $"({left} & {right})";
+        public override string ToString() => $"{ExpressionSyntax.Operand(left)} & {ExpressionSyntax.Operand(right)}";
     }
 
-    private sealed class OrTracker(Tracker left, Tracker right) : Tracker
+    private sealed class OrTracker(Tracker left, Tracker right) : Tracker, ExpressionSyntax.IOrCombination
     {
         public override bool IsFailure(Exception exception) => left.IsFailure(exception) || right.IsFailure(exception);
 
-        public override string ToString() => $"({left} | {right})";
+        public override string ToString() => $"{left} | {right}";
     }
 
     private sealed class NotTracker(Tracker inner) : Tracker
     {
         public override bool IsFailure(Exception exception) => !inner.IsFailure(exception);
 
-        public override string ToString() => $"~{inner}";
+        public override string ToString() => $"~{ExpressionSyntax.Operand(inner, underNot: true)}";
     }
 }

@@ -110,12 +110,22 @@ public abstract class Tripper
     /// <summary>Returns a tripper that is true when both are; the method form of <c>&amp;</c>.</summary>
     /// <param name="other">The second tripper.</param>
     /// <returns>The combined tripper.</returns>
-    public Tripper And(Tripper other) => this & other;
+    /// <exception cref="ArgumentNullException"><paramref name="other"/> is <see langword="null"/>.</exception>
+    public Tripper And(Tripper other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return this & other;
+    }
 
     /// <summary>Returns a tripper that is true when either is; the method form of <c>|</c>.</summary>
     /// <param name="other">The second tripper.</param>
     /// <returns>The combined tripper.</returns>
-    public Tripper Or(Tripper other) => this | other;
+    /// <exception cref="ArgumentNullException"><paramref name="other"/> is <see langword="null"/>.</exception>
+    public Tripper Or(Tripper other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return this | other;
+    }
 
     /// <summary>Returns the distinct thresholds of the <c>SlowRate</c> trippers in this tree, ascending: those a breaker's window counts slow calls at.</summary>
     /// <returns>The thresholds; empty when the tree has no <c>SlowRate</c>.</returns>
@@ -200,33 +210,26 @@ public abstract class Tripper
 
     private sealed class FailureRateTripper(double ratio) : Tripper
     {
-        public override bool Evaluate(CallContext context)
-        {
-            var metric = context.Metric;
-            return metric.TotalCount > 0 && (double)metric.FailureCount / metric.TotalCount >= ratio;
-        }
+        // FailureRate is null on an empty window, and a lifted comparison with null is false.
+        public override bool Evaluate(CallContext context) => context.Metric.FailureRate >= ratio;
 
-        public override string ToString() => FormattableString.Invariant($"FailureRate({ratio})");
+        public override string ToString() => $"FailureRate({ExpressionSyntax.Number(ratio)})";
     }
 
     private sealed class AvgLatencyTripper(TimeSpan threshold) : Tripper
     {
         public override bool Evaluate(CallContext context) => context.Metric.AvgDuration >= threshold;
 
-        public override string ToString() => $"AvgLatency({threshold})";
+        public override string ToString() => $"AvgLatency({ExpressionSyntax.Duration(threshold)})";
     }
 
     private sealed class SlowRateTripper(double ratio, TimeSpan threshold) : Tripper
     {
         public TimeSpan Threshold => threshold;
 
-        public override bool Evaluate(CallContext context)
-        {
-            var metric = context.Metric;
-            return metric.TotalCount > 0 && (double)metric.SlowCount(threshold) / metric.TotalCount >= ratio;
-        }
+        public override bool Evaluate(CallContext context) => context.Metric.SlowRate(threshold) >= ratio;
 
-        public override string ToString() => FormattableString.Invariant($"SlowRate({ratio}, {threshold})");
+        public override string ToString() => $"SlowRate({ExpressionSyntax.Number(ratio)}, {ExpressionSyntax.Duration(threshold)})";
     }
 
     private sealed class FailureStreakTripper(int count) : Tripper
@@ -236,13 +239,13 @@ public abstract class Tripper
         public override string ToString() => $"FailureStreak({count})";
     }
 
-    private sealed class AndTripper(Tripper left, Tripper right) : Tripper
+    private sealed class AndTripper(Tripper left, Tripper right) : Tripper, ExpressionSyntax.IAndCombination
     {
         public override bool Evaluate(CallContext context) => left.Evaluate(context) && right.Evaluate(context);
 
         protected override IEnumerable<Tripper> GetChildren() => [left, right];
 
-        public override string ToString() => $"({left} & {right})";
+        public override string ToString() => $"{ExpressionSyntax.Operand(left)} & {ExpressionSyntax.Operand(right)}";
     }
 
     private sealed class NotTripper(Tripper inner) : Tripper
@@ -251,15 +254,15 @@ public abstract class Tripper
 
         protected override IEnumerable<Tripper> GetChildren() => [inner];
 
-        public override string ToString() => $"~{inner}";
+        public override string ToString() => $"~{ExpressionSyntax.Operand(inner, underNot: true)}";
     }
 
-    private sealed class OrTripper(Tripper left, Tripper right) : Tripper
+    private sealed class OrTripper(Tripper left, Tripper right) : Tripper, ExpressionSyntax.IOrCombination
     {
         public override bool Evaluate(CallContext context) => left.Evaluate(context) || right.Evaluate(context);
 
         protected override IEnumerable<Tripper> GetChildren() => [left, right];
 
-        public override string ToString() => $"({left} | {right})";
+        public override string ToString() => $"{left} | {right}";
     }
 }

@@ -35,6 +35,10 @@ public sealed class CountWindow : Window
     /// <summary>Gets how many outcomes the window keeps.</summary>
     public int Size => _slots.Length;
 
+    /// <summary>Returns the window as the configuration binding writes it, e.g. <c>Count(100)</c>.</summary>
+    /// <returns>The expression.</returns>
+    public override string ToString() => $"Count({Size.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+
     /// <inheritdoc/>
     public override Metric GetMetric() => new(_count, _failures, _totalTicks, ThresholdSet, _slowCounts);
 

@@ -63,6 +63,10 @@ public sealed class TimeWindow : Window
     /// <summary>Gets the span of time the window covers.</summary>
     public TimeSpan Size => TimeSpan.FromSeconds(_seconds);
 
+    /// <summary>Returns the window as the configuration binding writes it, e.g. <c>Time(60s)</c>.</summary>
+    /// <returns>The expression.</returns>
+    public override string ToString() => $"Time({ExpressionSyntax.Duration(Size)})";
+
     /// <inheritdoc/>
     public override Metric GetMetric() => GetMetric(TimeProvider.GetTimestamp());
 

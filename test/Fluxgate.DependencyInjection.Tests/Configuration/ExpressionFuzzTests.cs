@@ -6,7 +6,8 @@ namespace Fluxgate.DependencyInjection.Tests.Configuration;
 
 /// <summary>
 /// Hostile configuration strings: random token soups and mutated valid expressions. Every one either reads or fails
-/// with an <see cref="ExpressionException"/>; nothing else escapes, nothing overflows the stack.
+/// with an <see cref="ExpressionException"/>; nothing else escapes, nothing overflows the stack. What reads prints
+/// back (<c>ToString()</c>) as an expression that reads as the same part.
 /// </summary>
 public class ExpressionFuzzTests(ITestOutputHelper output)
 {
@@ -83,15 +84,21 @@ public class ExpressionFuzzTests(ITestOutputHelper output)
     {
         foreach (var parse in Parsers)
         {
+            object parsed;
             try
             {
-                Assert.NotNull(parse(expression));
+                parsed = parse(expression);
             }
             catch (ExpressionException error)
             {
                 Assert.InRange(error.Position, 1, expression.Length + 1);
                 Assert.StartsWith("Expected ", error.Message, StringComparison.Ordinal);
+                continue;
             }
+
+            // What reads prints back as an expression that reads as the same part.
+            var printed = parsed.ToString()!;
+            Assert.Equal(printed, parse(printed).ToString());
         }
     }
 

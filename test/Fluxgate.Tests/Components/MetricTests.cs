@@ -61,6 +61,66 @@ public class MetricTests
     }
 
     [Fact]
-    public void ToString_SummarisesTheSnapshot() =>
-        Assert.Equal("total=4 failures=1 (25%) avg=00:00:00.2500000 slow[00:00:00.5000000]=1", new Metric(4, 1, TimeSpan.FromSeconds(1), [TimeSpan.FromMilliseconds(500)], [1]).ToString().Replace("25 %", "25%", StringComparison.Ordinal));
+    public void ToString_SummarisesTheSnapshot()
+    {
+        Assert.Equal("total=4 failures=1 (25%) avg=250ms slow[500ms]=1", new Metric(4, 1, TimeSpan.FromSeconds(1), [TimeSpan.FromMilliseconds(500)], [1]).ToString());
+        Assert.Equal("total=3 failures=1 (33.3%) avg=1s", new Metric(3, 1, TimeSpan.FromSeconds(3)).ToString());
+        Assert.Equal("total=0 failures=0", default(Metric).ToString());
+        Assert.Equal("total=0 failures=0 slow[1s]=0", new Metric(0, 0, TimeSpan.Zero, [TimeSpan.FromSeconds(1)], [0]).ToString());
+    }
+
+    [Fact]
+    public void Constructor_ZeroSlowCounts_AreValid()
+    {
+        var metric = new Metric(5, 0, TimeSpan.Zero, [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)], [0, 0]);
+
+        Assert.Equal(0, metric.SlowCount(TimeSpan.FromSeconds(1)));
+        Assert.Equal(0.0, metric.SlowRate(TimeSpan.FromSeconds(2)));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(7)]
+    public void SlowCount_AnyNumberOfThresholds_EachKeepsItsOwnCount(int thresholds)
+    {
+        // Up to four counts are stored inline and the rest in an array: every boundary between the two must hold.
+        var given = Enumerable.Range(1, thresholds).Select(i => TimeSpan.FromSeconds(i)).Reverse().ToArray();
+        var counts = Enumerable.Range(1, thresholds).Reverse().ToArray();
+
+        var metric = new Metric(100, 0, TimeSpan.Zero, given, counts);
+
+        for (var i = 1; i <= thresholds; i++)
+        {
+            Assert.Equal(i, metric.SlowCount(TimeSpan.FromSeconds(i)));
+        }
+
+        Assert.Equal(0, metric.SlowCount(TimeSpan.FromSeconds(thresholds + 1)));
+        Assert.Equal(0, default(Metric).SlowCount(TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public void Equals_ComparesEveryField()
+    {
+        var one = TimeSpan.FromSeconds(1);
+        var metric = new Metric(10, 2, TimeSpan.FromSeconds(3), [one], [4]);
+
+        Assert.Equal(metric, new Metric(10, 2, TimeSpan.FromSeconds(3), [one], [4]));
+        Assert.True(metric == new Metric(10, 2, TimeSpan.FromSeconds(3), [one], [4]));
+        Assert.NotEqual(metric, new Metric(11, 2, TimeSpan.FromSeconds(3), [one], [4]));
+        Assert.NotEqual(metric, new Metric(10, 3, TimeSpan.FromSeconds(3), [one], [4]));
+        Assert.NotEqual(metric, new Metric(10, 2, TimeSpan.FromSeconds(4), [one], [4]));
+        Assert.NotEqual(metric, new Metric(10, 2, TimeSpan.FromSeconds(3), [one], [5]));
+        Assert.True(metric != new Metric(10, 2, TimeSpan.FromSeconds(3), [one], [5]));
+
+        // A threshold known to one side only: equal when its count is 0 (as the other side reports), else not.
+        Assert.NotEqual(new Metric(10, 2, TimeSpan.FromSeconds(3)), metric);
+        Assert.NotEqual(metric, new Metric(10, 2, TimeSpan.FromSeconds(3)));
+        Assert.Equal(new Metric(10, 2, TimeSpan.FromSeconds(3)), new Metric(10, 2, TimeSpan.FromSeconds(3), [one], [0]));
+        Assert.False(metric.Equals((object)"metric"));
+        Assert.True(metric.Equals((object)new Metric(10, 2, TimeSpan.FromSeconds(3), [one], [4])));
+    }
 }

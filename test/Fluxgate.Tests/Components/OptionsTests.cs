@@ -12,9 +12,11 @@ public class OptionsTests
         Assert.Equal("default", options.Name);
         Assert.Equal(100, Assert.IsType<CountWindow>(options.Window).Size);
         Assert.Same(Tracker.All(), options.Tracker);
-        Assert.Equal("(MinRequests(100) & FailureRate(0.5))", options.Tripper.ToString());
+        Assert.Equal("MinRequests(100) & FailureRate(0.5)", options.Tripper.ToString());
         Assert.Equal(TimeSpan.FromSeconds(60), options.Retry.GetWaitDuration(5));
-        Assert.Equal("RampUp(0.1, 1, 00:01:00)", options.Permit.ToString());
+        Assert.Equal("Cooldown(1m)", options.Retry.ToString());
+        Assert.Equal("RampUp(0.1, 1, 1m)", options.Permit.ToString());
+        Assert.Equal("Count(100)", options.Window.ToString());
         Assert.Equal(10, options.MaxHalfOpenCalls);
         Assert.Empty(options.Listeners);
         Assert.Same(TimeProvider.System, options.TimeProvider);
@@ -132,6 +134,8 @@ public class OptionsTests
         Assert.False(CircuitStateExtensions.TryParseWireName("Half_Open", out _));
         Assert.False(CircuitStateExtensions.TryParseWireName(null, out _));
         Assert.Equal("state", Assert.Throws<ArgumentOutOfRangeException>(() => ((CircuitState)42).ToWireName()).ParamName);
+        Assert.Equal("state", Assert.Throws<ArgumentOutOfRangeException>(() => ((CircuitState)6).ToWireName()).ParamName);
+        Assert.Equal("state", Assert.Throws<ArgumentOutOfRangeException>(() => ((CircuitState)(-1)).ToWireName()).ParamName);
     }
 
     private sealed class NullAsyncListener : IAsyncCircuitBreakerListener

@@ -151,4 +151,16 @@ public class RetryTests
 
         Assert.True(breaker.AssertRejects().RetryAfter > TimeSpan.FromDays(365 * 1000));
     }
+
+    [Fact]
+    public void CooldownAndBackoff_WithoutJitter_DrawNothingFromTheRandom()
+    {
+        // A seeded sequence is spent only on real draws, as with permits.
+        var random = new SequenceRandom(0.0);
+
+        Cooldown(TenSeconds, 0, random).GetWaitDuration(0);
+        Backoff(TenSeconds, 2, null, 0, random).GetWaitDuration(3);
+
+        Assert.Equal(0, random.Draws);
+    }
 }

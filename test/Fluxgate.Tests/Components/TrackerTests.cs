@@ -112,5 +112,5 @@ public class TrackerTests
 
     [Fact]
     public void ToString_DescribesTheExpression() =>
-        Assert.Equal("((TypeOf(System.IO.IOException) | TypeOf(System.TimeoutException)) & ~All())", ((TypeOf<IOException>() | TypeOf<TimeoutException>()) & ~All()).ToString());
+        Assert.Equal("(TypeOf(System.IO.IOException) | TypeOf(System.TimeoutException)) & ~All()", ((TypeOf<IOException>() | TypeOf<TimeoutException>()) & ~All()).ToString());
 }

@@ -151,6 +151,15 @@ public class TripperTests
     }
 
     [Fact]
+    public void CollectSlowThresholds_CustomTripperReturningNullChildren_IsALeaf()
+    {
+        var tripper = new NullChildren() | SlowRate(0.5, Second);
+
+        Assert.Equal([Second], tripper.GetSlowThresholds());
+        Assert.Empty(new NullChildren().GetSlowThresholds());
+    }
+
+    [Fact]
     public void Breaker_SlowRateInsideACustomComposite_HasItsThresholdCounted()
     {
         var clock = Support.TestKit.NewClock();
@@ -165,7 +174,15 @@ public class TripperTests
 
     [Fact]
     public void ToString_DescribesTheExpression() =>
-        Assert.Equal("(MinRequests(20) & ((Closed() & FailureRate(0.6)) | (HalfOpened() & SlowRate(0.5, 00:00:01))))", (MinRequests(20) & ((Closed() & FailureRate(0.6)) | (HalfOpened() & SlowRate(0.5, Second)))).ToString());
+        Assert.Equal("MinRequests(20) & (Closed() & FailureRate(0.6) | HalfOpened() & SlowRate(0.5, 1s))", (MinRequests(20) & ((Closed() & FailureRate(0.6)) | (HalfOpened() & SlowRate(0.5, Second)))).ToString());
+
+    /// <summary>A user-written tripper that breaks GetChildren's contract by returning null.</summary>
+    private sealed class NullChildren : Tripper
+    {
+        public override bool Evaluate(CallContext context) => false;
+
+        protected override IEnumerable<Tripper> GetChildren() => null!;
+    }
 
     /// <summary>A user-written composite that exposes its children.</summary>
     private sealed class Composite : Tripper

@@ -239,6 +239,79 @@ public class ListenerTests
         await busy.FlushListenersAsync();
     }
 
+    [Fact]
+    public async Task FlushListenersAsync_AsyncListenersIdle_IsAlreadyComplete()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        release.SetResult();
+        var options = Options(_clock, Tripper.FailureStreak(1));
+        options.Listeners.Add(new RecordingAsyncListener(release.Task));
+        var breaker = new CircuitBreaker(options);
+
+        Assert.True(breaker.FlushListenersAsync().IsCompletedSuccessfully);     // nothing was ever queued
+        breaker.Fail(_clock);
+        await breaker.FlushListenersAsync();
+        Assert.True(breaker.FlushListenersAsync().IsCompletedSuccessfully);     // everything queued was handled
+    }
+
+    [Fact]
+    public async Task FlushListenersAsync_SeveralWaitersWhileBusy_AllComplete()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listener = new RecordingAsyncListener(release.Task);
+        var options = Options(_clock, Tripper.FailureStreak(1));
+        options.Listeners.Add(listener);
+        var breaker = new CircuitBreaker(options);
+        breaker.Fail(_clock);
+
+        var first = breaker.FlushListenersAsync();
+        var second = breaker.FlushListenersAsync();
+        Assert.False(first.IsCompleted);
+        release.SetResult();
+
+        // A generous guard: a waiter that is never completed must fail the test, not hang it.
+        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Single(listener.Completed);
+    }
+
+    [Fact]
+    public async Task AsyncListener_ThatThrowsBeforeReturningATask_IsReportedAndLaterSignalsStillArrive()
+    {
+        var failures = new ConcurrentQueue<ListenerFailure>();
+        var listener = new EagerlyThrowingAsyncListener();
+        var options = Options(_clock, Tripper.FailureStreak(1));
+        options.Listeners.Add(listener);
+        options.OnListenerFailure = failures.Enqueue;
+        var breaker = new CircuitBreaker(options);
+
+        breaker.Fail(_clock);
+        breaker.Reset();
+        await breaker.FlushListenersAsync();
+
+        var failure = Assert.Single(failures);
+        Assert.Equal("eager listener bug", failure.Exception.Message);
+        Assert.Equal(CircuitState.Open, failure.Signal.NewState);
+        Assert.Equal([CircuitState.Open, CircuitState.Closed], listener.Received);
+    }
+
+    [Fact]
+    public void FailureObserver_IsNotToldOfItsOwnFailure_ButOfOthers()
+    {
+        // An observer that is itself the failing listener would otherwise be asked to handle its own bug, which
+        // a logging listener would log as a failure of itself, possibly failing again.
+        var selfObserving = new FailingObserver();
+        var other = new FailingObserver();
+        var options = Options(_clock, Tripper.FailureStreak(1));
+        options.Listeners.Add(selfObserving);
+        options.Listeners.Add(other);
+        var breaker = new CircuitBreaker(options);
+
+        breaker.Fail(_clock);
+
+        Assert.Same(other, Assert.Single(selfObserving.Observed).Listener);
+        Assert.Same(selfObserving, Assert.Single(other.Observed).Listener);
+    }
+
     private sealed class DelegateListener(Action<Signal> onSignal) : ICircuitBreakerListener
     {
         public void OnStateChanged(Signal signal) => onSignal(signal);
@@ -339,5 +412,25 @@ public class ListenerTests
             AsyncCalls++;
             return ValueTask.CompletedTask;
         }
+    }
+
+    private sealed class EagerlyThrowingAsyncListener : IAsyncCircuitBreakerListener
+    {
+        public ConcurrentQueue<CircuitState> Received { get; } = new();
+
+        public ValueTask OnStateChangedAsync(Signal signal, CancellationToken cancellationToken)
+        {
+            Received.Enqueue(signal.NewState);
+            return signal.NewState == CircuitState.Open ? throw new InvalidOperationException("eager listener bug") : ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class FailingObserver : ICircuitBreakerListener, IListenerFailureObserver
+    {
+        public List<ListenerFailure> Observed { get; } = [];
+
+        public void OnStateChanged(Signal signal) => throw new InvalidOperationException("observer's own bug");
+
+        public void OnListenerFailure(ListenerFailure failure) => Observed.Add(failure);
     }
 }

@@ -47,9 +47,11 @@ public sealed class MeterTests : IDisposable
         breaker.Fail(_clock);
         breaker.AssertRejects();
         breaker.TryExecute(() => 1, out _);
+        await breaker.TryExecuteAsync(_ => new ValueTask<int>(1));
+        await breaker.TryExecuteAsync(_ => ValueTask.CompletedTask);
 
         var outcomes = Of(FluxgateMetrics.CallsInstrument).Select(m => (string)m.Tags[FluxgateMetrics.OutcomeTag]!).ToList();
-        Assert.Equal(["success", "failure", "ignored", "ignored", "failure", "rejected", "rejected"], outcomes);
+        Assert.Equal(["success", "failure", "ignored", "ignored", "failure", "rejected", "rejected", "rejected", "rejected"], outcomes);
         Assert.All(Of(FluxgateMetrics.CallsInstrument), m => Assert.Equal(1, m.Value));
     }
 
@@ -98,7 +100,70 @@ public sealed class MeterTests : IDisposable
         Assert.Equal(6, states.Count);
         Assert.Equal(1, states["forced_open"]);
         Assert.Equal(5, states.Count(s => s.Value == 0));
+
+        // Observed again: a live breaker stays registered after being observed.
+        _measurements.Clear();
+        _listener.RecordObservableInstruments();
+        Assert.Equal(6, Of(FluxgateMetrics.StateInstrument).Count);
         GC.KeepAlive(breaker);
+    }
+
+    [Fact]
+    public void Instruments_HaveTheirUnitsDescriptionsAndBuckets()
+    {
+        var instruments = new Dictionary<string, Instrument>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == FluxgateMetrics.MeterName)
+                {
+                    instruments[instrument.Name] = instrument;
+                }
+            },
+        };
+        listener.Start();
+
+        Assert.Equal(
+            new Dictionary<string, string?>
+            {
+                [FluxgateMetrics.StateInstrument] = "{state}",
+                [FluxgateMetrics.TransitionsInstrument] = "{transition}",
+                [FluxgateMetrics.CallsInstrument] = "{call}",
+                [FluxgateMetrics.CallDurationInstrument] = "s",
+                [FluxgateMetrics.ListenerFailuresInstrument] = "{failure}",
+            },
+            instruments.ToDictionary(i => i.Key, i => i.Value.Unit));
+        Assert.All(instruments.Values, i => Assert.False(string.IsNullOrWhiteSpace(i.Description), i.Name));
+        var duration = Assert.IsType<Histogram<double>>(instruments[FluxgateMetrics.CallDurationInstrument]);
+        Assert.Equal([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], duration.Advice!.HistogramBucketBoundaries!);
+    }
+
+    [Fact]
+    public void ShortLivedBreakers_DoNotPileUpInTheStateGauge()
+    {
+        // Per-tenant or per-request breakers come and go; the gauge holds them weakly and purges the dead ones.
+        CreateAndDropBreakers(3_000);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        CreateAndDropBreakers(1_100);                                     // registrations purge now and then
+        Assert.True(FluxgateMeter.RegisteredBreakers <= 2_200, $"{FluxgateMeter.RegisteredBreakers} breakers still registered");
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        _listener.RecordObservableInstruments();                          // an observation purges too
+        Assert.True(FluxgateMeter.RegisteredBreakers < 1_000, $"{FluxgateMeter.RegisteredBreakers} breakers still registered after an observation");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void CreateAndDropBreakers(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _ = new CircuitBreaker(new CircuitBreakerOptions { Window = new CountWindow(1) });
+        }
     }
 
     [Fact]
