@@ -25,6 +25,8 @@ public class SimulationTests
         }
         """;
 
+    public static TheoryData<string> BuiltIns => [.. ScenarioReader.BuiltIn];
+
     [Fact]
     public void TinyScenario_FiguresMatchTheHandComputation()
     {
@@ -86,11 +88,7 @@ public class SimulationTests
     }
 
     [Theory]
-    [InlineData("hard-outage")]
-    [InlineData("flapping")]
-    [InlineData("slow-brownout")]
-    [InlineData("partial-failure")]
-    [InlineData("traffic-burst")]
+    [MemberData(nameof(BuiltIns))]
     public void BuiltInScenarios_RunAndTellTheirPoliciesApart(string name)
     {
         var result = Simulation.Run(ScenarioReader.Read(name));
@@ -109,11 +107,7 @@ public class SimulationTests
     /// is rerun and the new images are committed.
     /// </summary>
     [Theory]
-    [InlineData("hard-outage")]
-    [InlineData("flapping")]
-    [InlineData("slow-brownout")]
-    [InlineData("partial-failure")]
-    [InlineData("traffic-burst")]
+    [MemberData(nameof(BuiltIns))]
     public void DocsImages_AreWhatTheSimulatorRendersToday(string name)
     {
         var images = Path.Combine(RepositoryRoot(), "docs", "images");

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing of src/Fluxgate with Stryker.NET (a local dotnet tool, see .config/dotnet-tools.json).
 # One command from the repository root:   bash tools/mutation/run.sh
-# The report lands in StrykerOutput/<date>/reports/mutation-report.{html,json}; the score is printed at the end.
-# Not run in CI: it takes tens of minutes on 2 cores. See docs/reliability.md for the last figures.
+# The report lands in StrykerOutput/reports/mutation-report.{html,json}; the score is printed at the end.
+# Not run in CI: it takes about 15 minutes on 2 cores. See docs/reliability.md for the last figures.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"

@@ -4,7 +4,7 @@ namespace Fluxgate;
 
 /// <summary>
 /// Writes components the way the configuration binding reads them (<c>MinRequests(20) &amp; FailureRate(0.5)</c>,
-/// <c>Cooldown(60s)</c>), so that a part's <see cref="object.ToString"/> can be logged, compared and pasted into
+/// <c>Cooldown(1m)</c>), so that a part's <see cref="object.ToString"/> can be logged, compared and pasted into
 /// <c>appsettings.json</c>.
 /// </summary>
 internal static class ExpressionSyntax

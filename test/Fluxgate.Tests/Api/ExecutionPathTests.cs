@@ -267,38 +267,26 @@ public class ExecutionPathTests
         Assert.True(rejection.RetryAfter > TimeSpan.FromDays(365 * 10_000), $"RetryAfter was {rejection.RetryAfter}");
     }
 
-    [Fact]
-    public void Admission_CircuitResetBetweenFirstLookAndAdmission_RunsInTheNewClosedPeriod()
+    [Theory]
+    [InlineData(CircuitState.Closed, true)]
+    [InlineData(CircuitState.ForcedOpen, false)]
+    public void Admission_StateChangedBetweenFirstLookAndAdmission_FollowsTheNewState(CircuitState changedTo, bool admitted)
     {
         // The call sees an open circuit whose wait has passed; before it can move it to half-open, another thread
-        // resets it (played here by the clock read that happens in between). The call runs, in the closed period.
+        // resets it or forces it open (played here by the clock read that happens in between). The call is then
+        // handled by the new state: run in the closed period, or rejected.
         var clock = new HookedClock(NewClock());
         var options = Options(NewClock(), Tripper.FailureStreak(1) & Tripper.Closed());
         options.TimeProvider = clock;
         var breaker = new CircuitBreaker(options);
         breaker.Fail(clock.Inner);
         clock.Inner.Advance(TimeSpan.FromSeconds(10));
-        clock.OnNextRead = breaker.Reset;
+        clock.OnNextRead = changedTo == CircuitState.Closed ? breaker.Reset : breaker.ForceOpen;
 
-        Assert.True(breaker.TryExecute(() => 1, out _));
+        Assert.Equal(admitted, breaker.TryExecute(() => 1, out _));
 
-        Assert.Equal(CircuitState.Closed, breaker.State);
-        Assert.Equal(1, breaker.GetInfo().Metrics.TotalCount);
-    }
-
-    [Fact]
-    public void Admission_CircuitForcedOpenBetweenFirstLookAndAdmission_IsRejected()
-    {
-        var clock = new HookedClock(NewClock());
-        var options = Options(NewClock(), Tripper.FailureStreak(1) & Tripper.Closed());
-        options.TimeProvider = clock;
-        var breaker = new CircuitBreaker(options);
-        breaker.Fail(clock.Inner);
-        clock.Inner.Advance(TimeSpan.FromSeconds(10));
-        clock.OnNextRead = breaker.ForceOpen;
-
-        Assert.False(breaker.TryExecute(() => 1, out _));
-        Assert.Equal(CircuitState.ForcedOpen, breaker.State);
+        Assert.Equal(changedTo, breaker.State);
+        Assert.Equal(admitted ? 1 : 0, breaker.GetInfo().Metrics.TotalCount);
     }
 
     /// <summary>A source that has already succeeded and counts how often its result is read.</summary>
