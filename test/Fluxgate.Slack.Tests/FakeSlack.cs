@@ -1,28 +1,23 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 
 namespace Fluxgate.Slack.Tests;
 
 /// <summary>
-/// A real HTTP server on 127.0.0.1 that behaves like Slack's <c>chat.postMessage</c>: it answers with a
-/// <c>ts</c>, or as scripted (<c>ok: false</c>, HTTP 500, garbage, a hang), and records every request.
+/// A real HTTP server on 127.0.0.1 (a <see cref="LoopbackServer"/>) that behaves like Slack's <c>chat.postMessage</c>:
+/// it answers with a <c>ts</c>, or as scripted (<c>ok: false</c>, HTTP 500, garbage, a hang), and records every request.
 /// </summary>
 public sealed class FakeSlack : IDisposable
 {
-    private readonly HttpListener _listener = new();
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly LoopbackServer _server = new();
     private readonly ConcurrentQueue<Answer> _script = new();
     private int _messages;
 
     public FakeSlack()
     {
-        var port = LoopbackServer.FreePort();
-        BaseAddress = new Uri($"http://127.0.0.1:{port}/api/");
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
-        _ = Task.Run(LoopAsync);
+        BaseAddress = new Uri(_server.BaseAddress, "api/");
+        _server.RespondToAsync = AnswerAsync;
     }
 
     public enum Answer
@@ -53,41 +48,23 @@ public sealed class FakeSlack : IDisposable
         }
     }
 
-    public void Stop() => _listener.Stop();
+    /// <summary>Stops listening: Slack becomes unreachable (connection refused).</summary>
+    public void Stop() => _server.Stop();
 
-    public void Dispose()
+    public void Dispose() => _server.Dispose();
+
+    private async Task<(int Status, string Body)> AnswerAsync(HttpListenerRequest http, string body)
     {
-        _stopping.Cancel();
-        _listener.Close();
-        _stopping.Dispose();
-    }
-
-    private async Task LoopAsync()
-    {
-        while (!_stopping.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext context)
-    {
-        using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-        var body = await reader.ReadToEndAsync();
-        var request = new Request(context.Request.HttpMethod, context.Request.Url!.AbsolutePath, context.Request.Headers["Authorization"], context.Request.ContentType, JsonDocument.Parse(body).RootElement.Clone());
-        Requests.Enqueue(request);
+        Requests.Enqueue(new Request(http.HttpMethod, http.Url!.AbsolutePath, http.Headers["Authorization"], http.ContentType, JsonDocument.Parse(body).RootElement.Clone()));
         var answer = _script.TryDequeue(out var scripted) ? scripted : Answer.Ok;
-        var (status, text) = answer switch
+        if (answer == Answer.Hang)
+        {
+            // Never answered: held until the server is disposed, then the connection is aborted.
+            Hanging.TrySetResult();
+            await Task.Delay(Timeout.Infinite, _server.Stopping);
+        }
+
+        return answer switch
         {
             Answer.OkFalse => (200, "{\"ok\":false,\"error\":\"channel_not_found\"}"),
             Answer.OkWithoutTs => (200, "{\"ok\":true}"),
@@ -95,33 +72,6 @@ public sealed class FakeSlack : IDisposable
             Answer.Garbage => (200, "<html>definitely not json"),
             _ => (200, $"{{\"ok\":true,\"channel\":\"C1\",\"ts\":\"1767225600.{Interlocked.Increment(ref _messages):D6}\"}}"),
         };
-
-        if (answer == Answer.Hang)
-        {
-            Hanging.TrySetResult();
-            try
-            {
-                await Task.Delay(Timeout.Infinite, _stopping.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            context.Response.Abort();
-            return;
-        }
-
-        var bytes = Encoding.UTF8.GetBytes(text);
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json; charset=utf-8";
-        try
-        {
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
-        }
-        catch (HttpListenerException)
-        {
-        }
     }
 
     public sealed record Request(string Method, string Path, string? Authorization, string? ContentType, JsonElement Json)

@@ -41,7 +41,16 @@ public sealed class LoopbackServer : IDisposable
     }
 
     /// <summary>How to answer, asynchronously: a slow dependency awaits something before answering.</summary>
-    public Func<HttpListenerRequest, Task<(int Status, string Body)>> RespondAsync { get; set; } = _ => Task.FromResult((200, "{}"));
+    public Func<HttpListenerRequest, Task<(int Status, string Body)>> RespondAsync
+    {
+        set => RespondToAsync = (request, _) => value(request);
+    }
+
+    /// <summary>
+    /// How to answer, given the request and its body (already read). A handler that throws
+    /// <see cref="OperationCanceledException"/> leaves the request unanswered: the connection is aborted.
+    /// </summary>
+    public Func<HttpListenerRequest, string, Task<(int Status, string Body)>> RespondToAsync { get; set; } = (_, _) => Task.FromResult((200, "{}"));
 
     /// <summary>Completes when the next request arrives (and is replaced by a fresh one).</summary>
     public Task NextRequest => _nextRequest.Task;
@@ -96,11 +105,12 @@ public sealed class LoopbackServer : IDisposable
     {
         Interlocked.Increment(ref _requests);
         using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-        Received.Enqueue((context.Request.HttpMethod, context.Request.Url!.AbsolutePath, await reader.ReadToEndAsync()));
+        var requestBody = await reader.ReadToEndAsync();
+        Received.Enqueue((context.Request.HttpMethod, context.Request.Url!.AbsolutePath, requestBody));
         Interlocked.Exchange(ref _nextRequest, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         try
         {
-            var (status, body) = await RespondAsync(context.Request);
+            var (status, body) = await RespondToAsync(context.Request, requestBody);
             var bytes = Encoding.UTF8.GetBytes(body);
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
