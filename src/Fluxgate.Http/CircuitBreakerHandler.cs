@@ -29,15 +29,12 @@ public sealed class CircuitBreakerHandler : DelegatingHandler
     /// <param name="timeout">The handler's own timeout per request, counted as a failure; <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for none.</param>
     /// <param name="timeProvider">The clock of the timeout.</param>
     /// <exception cref="ArgumentNullException"><paramref name="selectBreaker"/> or <paramref name="timeProvider"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is zero, or negative other than infinite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is zero, negative other than infinite, or longer than <see cref="HttpCircuitBreakerHandlerOptions.MaxTimeout"/>.</exception>
     public CircuitBreakerHandler(Func<HttpRequestMessage, CircuitBreaker> selectBreaker, TimeSpan timeout, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(selectBreaker);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        if (timeout <= TimeSpan.Zero && timeout != System.Threading.Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "Must be greater than zero, or Timeout.InfiniteTimeSpan.");
-        }
+        HttpCircuitBreakerHandlerOptions.CheckTimeout(timeout, nameof(timeout));
 
         _selectBreaker = selectBreaker;
         _timeout = timeout;

@@ -5,14 +5,15 @@ namespace Fluxgate.Logging;
 /// <summary>
 /// A listener that writes one structured log entry per transition:
 /// <c>Circuit Breaker '{CircuitName}' transitioned from {OldState} to {NewState}</c>, with wire names
-/// (<c>closed</c>, <c>half_open</c>, …). It also logs the failures of the breaker's other listeners.
+/// (<c>closed</c>, <c>half_open</c>, …). It also logs, as errors, the failures of the breaker's other listeners and
+/// of its parts (a custom tripper that throws, say).
 /// </summary>
 /// <remarks>
 /// A sync listener with no I/O of its own: the entry is written before the call that caused the
 /// transition returns. Default levels: <see cref="LogLevel.Warning"/> for →open and →forced_open,
 /// <see cref="LogLevel.Information"/> otherwise; override them per state. One instance may serve many breakers.
 /// </remarks>
-public sealed class LogListener : ICircuitBreakerListener, IListenerFailureObserver
+public sealed class LogListener : ICircuitBreakerListener, IListenerFailureObserver, IComponentFailureObserver
 {
     private readonly ILogger _logger;
     private readonly LogLevel[] _levels =
@@ -81,6 +82,16 @@ public sealed class LogListener : ICircuitBreakerListener, IListenerFailureObser
         {
             var type = failure.Listener.GetType();
             Log.ListenerFailed(_logger, failure.Exception, type.FullName ?? type.Name, failure.CircuitName, failure.Signal.OldState.ToWireName(), failure.Signal.NewState.ToWireName());
+        }
+    }
+
+    /// <inheritdoc/>
+    public void OnComponentFailure(ComponentFailure failure)
+    {
+        if (_logger.IsEnabled(LogLevel.Error))
+        {
+            var type = failure.Component.GetType();
+            Log.ComponentFailed(_logger, failure.Exception, failure.Operation, type.FullName ?? type.Name, failure.CircuitName, failure.Consequence);
         }
     }
 }

@@ -33,6 +33,9 @@ public sealed class SlackListener : IAsyncCircuitBreakerListener, IDisposable
     /// <summary>The default <see cref="Timeout"/>: 5 seconds, as in the original.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>The longest finite <see cref="Timeout"/>: 4,294,967,294 ms (about 49.7 days), the longest a .NET timer can wait.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     private static readonly SlackTemplate s_defaultFallback = new("ℹ️ Circuit Breaker State Changed", "#808080", "Circuit breaker state has been changed.");
 
     private readonly string _channel;
@@ -86,16 +89,16 @@ public sealed class SlackListener : IAsyncCircuitBreakerListener, IDisposable
     public Uri Endpoint => _endpoint;
 
     /// <summary>Gets or sets how long one post may take before it is abandoned and reported.</summary>
-    /// <value>The default value is 5 seconds. Must be positive, or <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is zero, or negative other than infinite.</exception>
+    /// <value>The default value is 5 seconds. Must be positive and at most <see cref="MaxTimeout"/> (about 49.7 days), or <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative other than infinite, or longer than <see cref="MaxTimeout"/>.</exception>
     public TimeSpan Timeout
     {
         get => _timeout;
         set
         {
-            if (value <= TimeSpan.Zero && value != System.Threading.Timeout.InfiniteTimeSpan)
+            if ((value <= TimeSpan.Zero || value > MaxTimeout) && value != System.Threading.Timeout.InfiniteTimeSpan)
             {
-                throw new ArgumentOutOfRangeException(nameof(Timeout), value, "Must be greater than zero, or Timeout.InfiniteTimeSpan.");
+                throw new ArgumentOutOfRangeException(nameof(Timeout), value, "Must be greater than zero and at most 49.7 days (4,294,967,294 ms, the longest a timer can wait), or Timeout.InfiniteTimeSpan for no limit.");
             }
 
             _timeout = value;

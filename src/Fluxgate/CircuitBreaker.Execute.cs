@@ -312,7 +312,7 @@ public sealed partial class CircuitBreaker
             // exception thrown once instead of twice), but a filter runs before those finally blocks, so a failed
             // probe would give up its half-open slot while its cleanup still runs, and the concurrency torture test
             // caught MaxHalfOpenCalls + 1 probe bodies running at once.
-            RecordFailure(period, start, exception, CancellationToken.None);
+            OnException(period, start, exception, CancellationToken.None);
             throw;
         }
 
@@ -320,27 +320,8 @@ public sealed partial class CircuitBreaker
         return result;
     }
 
-    /// <summary>Records a call's exception; a custom component that throws while recording must not replace it.</summary>
-    private void RecordFailure(Period period, long start, Exception exception, CancellationToken cancellationToken)
-    {
-        try
-        {
-            OnException(period, start, exception, cancellationToken);
-        }
-#pragma warning disable CA1031 // The caller must see the call's own exception, not a buggy tracker's, window's or tripper's.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
-    }
-
     private ValueTask<T> RunAsync<TState, T>(Func<TState, CancellationToken, ValueTask<T>> action, TState state, Period period, long start, CancellationToken cancellationToken)
     {
-        if (period.State == CircuitState.Disabled)
-        {
-            return action(state, cancellationToken);
-        }
-
         ValueTask<T> pending;
         try
         {
@@ -348,8 +329,19 @@ public sealed partial class CircuitBreaker
         }
         catch (Exception exception)
         {
-            RecordFailure(period, start, exception, cancellationToken);
+            // A synchronous throw faults the task, as an async method's would, whatever the state: disabling the
+            // breaker during an incident must not change what callers and their fallbacks see.
+            if (period.State != CircuitState.Disabled)
+            {
+                OnException(period, start, exception, cancellationToken);
+            }
+
             return ValueTask.FromException<T>(exception);
+        }
+
+        if (period.State == CircuitState.Disabled)
+        {
+            return pending;
         }
 
         if (pending.IsCompletedSuccessfully)
@@ -364,11 +356,6 @@ public sealed partial class CircuitBreaker
 
     private ValueTask RunAsync<TState>(Func<TState, CancellationToken, ValueTask> action, TState state, Period period, long start, CancellationToken cancellationToken)
     {
-        if (period.State == CircuitState.Disabled)
-        {
-            return action(state, cancellationToken);
-        }
-
         ValueTask pending;
         try
         {
@@ -376,8 +363,18 @@ public sealed partial class CircuitBreaker
         }
         catch (Exception exception)
         {
-            RecordFailure(period, start, exception, cancellationToken);
+            // As in RunAsync<TState, T>: a synchronous throw faults the task in every state.
+            if (period.State != CircuitState.Disabled)
+            {
+                OnException(period, start, exception, cancellationToken);
+            }
+
             return ValueTask.FromException(exception);
+        }
+
+        if (period.State == CircuitState.Disabled)
+        {
+            return pending;
         }
 
         if (pending.IsCompletedSuccessfully)
@@ -399,7 +396,7 @@ public sealed partial class CircuitBreaker
         }
         catch (Exception exception)
         {
-            RecordFailure(period, start, exception, cancellationToken);
+            OnException(period, start, exception, cancellationToken);
             throw;
         }
 
@@ -415,7 +412,7 @@ public sealed partial class CircuitBreaker
         }
         catch (Exception exception)
         {
-            RecordFailure(period, start, exception, cancellationToken);
+            OnException(period, start, exception, cancellationToken);
             throw;
         }
 

@@ -160,7 +160,7 @@ public sealed partial class CircuitBreaker
                     return true;
 
                 case CircuitState.HalfOpen:
-                    if (!period.Parts.Permit.Admit(ToTimeSpan(start - period.StartedAt)))
+                    if (!AdmitProbe(period, start))
                     {
                         return false;
                     }
@@ -187,11 +187,12 @@ public sealed partial class CircuitBreaker
                         {
                             Transition_NeedsLock(CircuitState.HalfOpen, start);
                         }
-
-                        period = _period;
                     }
 
+                    // Read the period after the listeners ran: one of them may have moved the circuit on (a sync
+                    // listener that forces it open on entering half-open), and this call must obey that.
                     _dispatcher.DeliverPending();
+                    period = _period;
                     continue;
 
                 default:
@@ -200,28 +201,44 @@ public sealed partial class CircuitBreaker
         }
     }
 
-    /// <summary>Records a returned result, classified by the result tracker.</summary>
+    /// <summary>Records a returned result, classified by the result tracker. Never throws: the caller must see the call's own result.</summary>
     /// <remarks>Never called for a call admitted while disabled: <c>Run</c> and <c>RunAsync</c> run those without recording.</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void OnResult<T>(Period period, long start, T result)
     {
-        var failure = typeof(T) != typeof(VoidResult) && period.Parts.ResultTracker is { } resultTracker && IsFailureResult(resultTracker, result);
-        Complete(period, start, failure ? CallOutcome.Failure : CallOutcome.Success);
+        try
+        {
+            var failure = typeof(T) != typeof(VoidResult) && period.Parts.ResultTracker is { } resultTracker && IsFailureResult(resultTracker, result);
+            Complete(period, start, failure ? CallOutcome.Failure : CallOutcome.Success);
+        }
+#pragma warning disable CA1031 // Every part is guarded on its own; this is the last line for a throwing TimeProvider: the call already ran.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
-    /// <summary>Records a thrown exception: a failure if tracked, nothing if untracked or the caller's own cancellation.</summary>
+    /// <summary>Records a thrown exception: a failure if tracked, nothing if untracked or the caller's own cancellation. Never throws: the caller must see the call's own exception.</summary>
     /// <remarks>Never called for a call admitted while disabled, as <see cref="OnResult"/>.</remarks>
     private void OnException(Period period, long start, Exception exception, CancellationToken cancellationToken)
     {
-        var ignored = (exception is OperationCanceledException && cancellationToken.IsCancellationRequested) || !IsTracked(period.Parts.Tracker, exception);
-        Complete(period, start, ignored ? CallOutcome.Ignored : CallOutcome.Failure);
+        try
+        {
+            var ignored = (exception is OperationCanceledException && cancellationToken.IsCancellationRequested) || !IsTracked(period.Parts.Tracker, exception);
+            Complete(period, start, ignored ? CallOutcome.Ignored : CallOutcome.Failure);
+        }
+#pragma warning disable CA1031 // As in OnResult.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     private void Complete(Period period, long start, CallOutcome outcome)
     {
-        var end = _timeProvider.GetTimestamp();
+        var end = start;
         try
         {
+            end = _timeProvider.GetTimestamp();
             if (outcome != CallOutcome.Ignored)
             {
                 Record(period, outcome == CallOutcome.Failure, end - start, end);
@@ -243,7 +260,7 @@ public sealed partial class CircuitBreaker
 
     private void Record(Period period, bool failure, long elapsed, long end)
     {
-        bool transitioned;
+        bool deliver;
         lock (_lock)
         {
             if (!ReferenceEquals(_period, period))
@@ -252,20 +269,37 @@ public sealed partial class CircuitBreaker
                 return;
             }
 
-            transitioned = Record_NeedsLock(period, failure, ToTimeSpan(elapsed), end);
+            deliver = Record_NeedsLock(period, failure, ToTimeSpan(elapsed), end);
         }
 
-        if (transitioned)
+        if (deliver)
         {
             _dispatcher.DeliverPending();
         }
     }
 
+    /// <summary>Records an outcome into the period's window and asks the tripper whether to move.</summary>
+    /// <returns><see langword="true"/> when signals or component failures wait for delivery (outside the lock).</returns>
+    /// <remarks>
+    /// Closed: the tripper's true opens. Half-open: a success with false closes, a failure with true reopens.
+    /// A faulty window or tripper is reported and counts as "no transition".
+    /// </remarks>
     private bool Record_NeedsLock(Period period, bool failure, TimeSpan duration, long end)
     {
         var state = period.State;
-        var window = period.Parts.Window;
-        window.RecordOutcome(failure, duration, end);
+        var parts = period.Parts;
+        var queued = false;
+        try
+        {
+            parts.Window.RecordOutcome(failure, duration, end);
+        }
+#pragma warning disable CA1031 // A custom window's fault is reported, never thrown at the caller.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            queued = QueueComponentFailure_NeedsLock(parts.Window, ComponentOperations.WindowRecord, exception);
+        }
+
         if (failure)
         {
             _consecutiveFailures = _consecutiveFailures == int.MaxValue ? int.MaxValue : _consecutiveFailures + 1;
@@ -277,12 +311,11 @@ public sealed partial class CircuitBreaker
             _consecutiveFailures = 0;
         }
 
-        if (state == CircuitState.MetricsOnly)
+        if (state == CircuitState.MetricsOnly || Evaluate_NeedsLock(parts, state, end, ref queued) is not { } trip)
         {
-            return false;
+            return queued;
         }
 
-        var trip = period.Parts.Tripper.Evaluate(new CallContext(window.GetMetric(end), state, _consecutiveFailures));
         CircuitState next;
         if (state == CircuitState.Closed && trip)
         {
@@ -298,11 +331,56 @@ public sealed partial class CircuitBreaker
         }
         else
         {
-            return false;
+            return queued;
         }
 
         Transition_NeedsLock(next, end);
         return true;
+    }
+
+    /// <summary>Asks the tripper about the window as it is at <paramref name="end"/>.</summary>
+    /// <returns>The tripper's answer, or <see langword="null"/> when the window or the tripper threw (reported).</returns>
+    private bool? Evaluate_NeedsLock(Parts parts, CircuitState state, long end, ref bool queued)
+    {
+        Metric metric;
+        bool trip;
+#pragma warning disable CA1031 // A custom part's fault is reported, never thrown at the caller.
+        try
+        {
+            metric = parts.Window.GetMetric(end);
+        }
+        catch (Exception exception)
+        {
+            queued |= QueueComponentFailure_NeedsLock(parts.Window, ComponentOperations.WindowGetMetric, exception);
+            return null;
+        }
+
+        try
+        {
+            trip = parts.Tripper.Evaluate(new CallContext(metric.WatchingSlowThresholds(parts.Thresholds), state, _consecutiveFailures));
+        }
+        catch (Exception exception)
+        {
+            queued |= QueueComponentFailure_NeedsLock(parts.Tripper, ComponentOperations.TripperEvaluate, exception);
+            return null;
+        }
+#pragma warning restore CA1031
+
+        if (parts.Thresholds.TakeMisses() is { } missed)
+        {
+            // A tripper read the slow rate of a threshold its tree does not register (a custom composite that does not
+            // return its children from GetChildren): the window never counted those calls, so say so, once per threshold.
+            foreach (var threshold in missed)
+            {
+                queued |= QueueComponentFailure_NeedsLock(
+                    parts.Tripper,
+                    ComponentOperations.TripperSlowThreshold,
+                    new InvalidOperationException(
+                        $"The tripper read the slow rate at {ExpressionSyntax.Duration(threshold)}, but no SlowRate tripper in its tree registers that threshold, so the window does not count calls that slow and the rate reads 0. A custom tripper that holds other trippers must return them from GetChildren()."));
+            }
+        }
+
+        return trip;
     }
 
     private void TransitionManually(CircuitState next)
@@ -336,38 +414,93 @@ public sealed partial class CircuitBreaker
         }
 
         var parts = current.Parts;
-        var wait = next == CircuitState.Open ? ToTimestampTicks(parts.Retry.GetWaitDuration(_reopens)) : 0;
+        var wait = next == CircuitState.Open ? ToTimestampTicks(GetWaitDuration_NeedsLock(parts.Retry)) : 0;
         var changedAt = _timeProvider.GetUtcNow();
-        parts.Window.Reset();
+        try
+        {
+            parts.Window.Reset();
+        }
+#pragma warning disable CA1031 // Reported; the transition goes on.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            QueueComponentFailure_NeedsLock(parts.Window, ComponentOperations.WindowReset, exception);
+        }
+
         _period = new Period(next, now, changedAt, wait, parts);
-        _telemetry.Transition(old, next);
+
+        // The signal is queued before the meter hears of it: a throwing meter listener must not cost a listener its signal.
         _dispatcher.Enqueue_NeedsLock(new Signal(Name, old, next, changedAt));
+        _telemetry.Transition(old, next);
     }
 
-    private static bool IsTracked(Tracker tracker, Exception exception)
+    /// <summary>Asks the retry how long to stay open; a retry that throws is reported and the circuit probes on the next call.</summary>
+    private TimeSpan GetWaitDuration_NeedsLock(Retry retry)
+    {
+        try
+        {
+            return retry.GetWaitDuration(_reopens);
+        }
+#pragma warning disable CA1031 // Reported; never stuck open because of a faulty retry.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            QueueComponentFailure_NeedsLock(retry, ComponentOperations.RetryGetWaitDuration, exception);
+            return TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>Asks the permit whether a half-open call may run as a probe; a permit that throws is reported and the call is not admitted.</summary>
+    private bool AdmitProbe(Period period, long now)
+    {
+        var permit = period.Parts.Permit;
+        try
+        {
+            return permit.Admit(ToTimeSpan(now - period.StartedAt));
+        }
+#pragma warning disable CA1031 // Reported; in doubt, protect the recovering dependency.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            _dispatcher.ReportComponentFailure(new ComponentFailure(Name, permit, ComponentOperations.PermitAdmit, exception));
+            return false;
+        }
+    }
+
+    /// <summary>Queues a component failure for delivery once the lock is released.</summary>
+    /// <returns><see langword="true"/>, so callers can fold it into "something waits for delivery".</returns>
+    private bool QueueComponentFailure_NeedsLock(object component, string operation, Exception exception)
+    {
+        _dispatcher.QueueComponentFailure_NeedsLock(new ComponentFailure(Name, component, operation, exception));
+        return true;
+    }
+
+    private bool IsTracked(Tracker tracker, Exception exception)
     {
         try
         {
             return tracker.IsFailure(exception);
         }
 #pragma warning disable CA1031 // A tracker that throws must not replace the call's own exception; the call failed, so count it.
-        catch (Exception)
+        catch (Exception trackerException)
 #pragma warning restore CA1031
         {
+            _dispatcher.ReportComponentFailure(new ComponentFailure(Name, tracker, ComponentOperations.TrackerIsFailure, trackerException));
             return true;
         }
     }
 
-    private static bool IsFailureResult<T>(ResultTracker tracker, T result)
+    private bool IsFailureResult<T>(ResultTracker tracker, T result)
     {
         try
         {
             return tracker.IsFailure(result);
         }
 #pragma warning disable CA1031 // A result tracker that throws must not replace the call's result; count the call as failed.
-        catch (Exception)
+        catch (Exception trackerException)
 #pragma warning restore CA1031
         {
+            _dispatcher.ReportComponentFailure(new ComponentFailure(Name, tracker, ComponentOperations.ResultTrackerIsFailure, trackerException));
             return true;
         }
     }
@@ -412,18 +545,29 @@ public sealed partial class CircuitBreaker
     private Parts CreateParts(CircuitBreakerOptions options)
     {
         var window = options.Window;
-        if (window.TryAttach(this, _timeProvider, SlowThresholdSet.From(Tripper.CollectSlowThresholds(options.Tripper))) is { } owner)
+        var thresholds = SlowThresholdSet.From(Tripper.CollectSlowThresholds(options.Tripper));
+        if (window.TryAttach(this, _timeProvider, thresholds) is { } owner)
         {
-            throw new ArgumentException(
-                $"The options' Window ({window.GetType().Name}) already serves circuit breaker '{owner.Name}'; a window instance serves one breaker, so give '{Name}' a new window.",
-                nameof(options));
+            if (!options.WindowIsDefault)
+            {
+                var other = ReferenceEquals(owner, this) ? "this circuit breaker" : string.Equals(owner.Name, Name, StringComparison.Ordinal)
+                    ? $"another circuit breaker also named '{owner.Name}'"
+                    : $"circuit breaker '{owner.Name}'";
+                throw new ArgumentException(
+                    $"The Window set in these options ({window}) already serves {other}; a window instance serves one breaker, so give '{Name}' a window of its own (e.g. a new {window.GetType().Name}).",
+                    nameof(options));
+            }
+
+            // The options' default window was taken by an earlier breaker built from the same options: this one gets its own.
+            window = new CountWindow(CircuitBreakerOptions.DefaultWindowSize);
+            window.TryAttach(this, _timeProvider, thresholds);
         }
 
-        return new Parts(window, options.Tracker, options.ResultTracker, options.Tripper, options.Retry, options.Permit, options.MaxHalfOpenCalls);
+        return new Parts(window, thresholds, options.Tracker, options.ResultTracker, options.Tripper, options.Retry, options.Permit, options.MaxHalfOpenCalls);
     }
 
     /// <summary>The components a period decides with; replaced as a whole by <see cref="Reconfigure"/>.</summary>
-    private sealed record Parts(Window Window, Tracker Tracker, ResultTracker? ResultTracker, Tripper Tripper, Retry Retry, Permit Permit, int MaxHalfOpenCalls);
+    private sealed record Parts(Window Window, SlowThresholdSet Thresholds, Tracker Tracker, ResultTracker? ResultTracker, Tripper Tripper, Retry Retry, Permit Permit, int MaxHalfOpenCalls);
 
     /// <summary>
     /// One state period: from a transition (or a reconfiguration) to the next. Outcomes are recorded only

@@ -17,8 +17,11 @@ public sealed class CircuitBreakerOptions
     /// <summary>The default <see cref="AsyncListenerTimeout"/>: 30 seconds.</summary>
     public static readonly TimeSpan DefaultAsyncListenerTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>The longest finite <see cref="AsyncListenerTimeout"/>: 4,294,967,294 ms (about 49.7 days), the longest a .NET timer can wait.</summary>
+    public static readonly TimeSpan MaxAsyncListenerTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     private string _name = DefaultName;
-    private Window _window = new CountWindow(100);
+    private Window? _window;
     private Tracker _tracker = Tracker.All();
     private Tripper _tripper = Tripper.MinRequests(100) & Tripper.FailureRate(0.5);
     private Retry _retry = Retry.Cooldown(TimeSpan.FromSeconds(60));
@@ -47,13 +50,27 @@ public sealed class CircuitBreakerOptions
     }
 
     /// <summary>Gets or sets the window of recent outcomes the tripper reads.</summary>
-    /// <value>The default value is <c>new CountWindow(100)</c>, created per options object.</value>
+    /// <value>
+    /// The default value is <c>new CountWindow(100)</c>. A window instance serves one breaker: a window you set cannot be
+    /// given to a second breaker, while the default one is replaced by a new <c>CountWindow(100)</c> for each breaker
+    /// created from these options.
+    /// </value>
     /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
     public Window Window
     {
-        get => _window;
-        set => _window = value ?? throw new ArgumentNullException(nameof(Window));
+        get => _window ??= new CountWindow(DefaultWindowSize);
+        set
+        {
+            _window = value ?? throw new ArgumentNullException(nameof(Window));
+            WindowIsDefault = false;
+        }
     }
+
+    /// <summary>Gets whether <see cref="Window"/> was never set (the breaker may then make its own).</summary>
+    internal bool WindowIsDefault { get; private set; } = true;
+
+    /// <summary>The size of the default window.</summary>
+    internal const int DefaultWindowSize = 100;
 
     /// <summary>Gets or sets which exceptions count as failures.</summary>
     /// <value>The default value is <see cref="Tracker.All()"/>.</value>
@@ -128,17 +145,25 @@ public sealed class CircuitBreakerOptions
     /// <value>The default value is <see langword="null"/>. Failures are also counted by the <c>Fluxgate</c> meter and passed to listeners that implement <see cref="IListenerFailureObserver"/>. Exceptions of the callback itself are swallowed.</value>
     public Action<ListenerFailure>? OnListenerFailure { get; set; }
 
+    /// <summary>Gets or sets a callback that hears of every faulty part: a custom window, tracker, result tracker, tripper, retry or permit that threw.</summary>
+    /// <value>
+    /// The default value is <see langword="null"/>. Faults are also counted by the <c>Fluxgate</c> meter and passed to listeners that
+    /// implement <see cref="IComponentFailureObserver"/> (the logging listener logs them). Exceptions of the callback itself are swallowed.
+    /// </value>
+    /// <remarks>A faulty part never reaches a caller: see <see cref="ComponentFailure.Consequence"/> for what the breaker does instead.</remarks>
+    public Action<ComponentFailure>? OnComponentFailure { get; set; }
+
     /// <summary>Gets or sets how long an async listener may take with one signal before its token is cancelled, a failure is reported and delivery moves on.</summary>
-    /// <value>The default value is 30 seconds. Must be positive, or <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is zero, or negative other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    /// <value>The default value is 30 seconds. Must be positive and at most <see cref="MaxAsyncListenerTimeout"/> (about 49.7 days), or <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative other than <see cref="Timeout.InfiniteTimeSpan"/>, or longer than <see cref="MaxAsyncListenerTimeout"/>.</exception>
     public TimeSpan AsyncListenerTimeout
     {
         get => _asyncListenerTimeout;
         set
         {
-            if (value <= TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+            if ((value <= TimeSpan.Zero || value > MaxAsyncListenerTimeout) && value != Timeout.InfiniteTimeSpan)
             {
-                throw new ArgumentOutOfRangeException(nameof(AsyncListenerTimeout), value, "Must be greater than zero, or Timeout.InfiniteTimeSpan.");
+                throw new ArgumentOutOfRangeException(nameof(AsyncListenerTimeout), value, "Must be greater than zero and at most 49.7 days (4,294,967,294 ms, the longest a timer can wait), or Timeout.InfiniteTimeSpan for no limit.");
             }
 
             _asyncListenerTimeout = value;

@@ -17,6 +17,9 @@ public readonly struct Metric : IEquatable<Metric>
     private const int InlineSlowCounts = 4;
 
     private readonly SlowThresholdSet? _thresholds;
+
+    // Set only on the snapshot a tripper evaluates: notes thresholds asked for but not counted (see WatchingSlowThresholds).
+    private readonly SlowThresholdSet? _watcher;
     private readonly int _slow0;
     private readonly int _slow1;
     private readonly int _slow2;
@@ -55,7 +58,7 @@ public readonly struct Metric : IEquatable<Metric>
             throw new ArgumentException($"Must have one count per threshold ({slowThresholds.Length}), not {slowCounts.Length}.", nameof(slowCounts));
         }
 
-        var thresholds = SlowThresholdSet.From(slowThresholds.ToArray());
+        var thresholds = SlowThresholdSet.ForSnapshot(slowThresholds.ToArray());
         if (thresholds.Count != slowThresholds.Length)
         {
             throw new ArgumentException("Thresholds must be distinct.", nameof(slowThresholds));
@@ -111,6 +114,15 @@ public readonly struct Metric : IEquatable<Metric>
         }
     }
 
+    /// <summary>Returns this snapshot for a tripper to evaluate: asking it for a threshold it does not count is noted in <paramref name="watcher"/>.</summary>
+    internal Metric WatchingSlowThresholds(SlowThresholdSet watcher) => new(this, watcher);
+
+    private Metric(Metric snapshot, SlowThresholdSet watcher)
+    {
+        this = snapshot;
+        _watcher = watcher;
+    }
+
     /// <summary>Gets the number of recorded calls.</summary>
     public int TotalCount { get; }
 
@@ -132,9 +144,14 @@ public readonly struct Metric : IEquatable<Metric>
     public int SlowCount(TimeSpan threshold)
     {
         var index = _thresholds?.IndexOf(threshold) ?? -1;
+        if (index < 0)
+        {
+            _watcher?.NoteMiss(threshold);
+            return 0;
+        }
+
         return index switch
         {
-            < 0 => 0,
             0 => _slow0,
             1 => _slow1,
             2 => _slow2,

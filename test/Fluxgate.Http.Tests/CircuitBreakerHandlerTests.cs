@@ -237,4 +237,31 @@ public sealed class CircuitBreakerHandlerTests : IDisposable
         Assert.Equal("Timeout", Assert.Throws<ArgumentOutOfRangeException>(() => new HttpCircuitBreakerHandlerOptions { Timeout = TimeSpan.FromSeconds(-1) }).ParamName);
         Assert.Throws<ArgumentNullException>(() => HttpCircuitBreakerDefaults.IsFailure(null!));
     }
+
+    [Theory]
+    [InlineData(60)]
+    [InlineData(50)]
+    public void Timeout_LongerThanATimerCanWait_IsRejectedNamingTheLimit(int days)
+    {
+        var breaker = new CircuitBreaker();
+
+        var option = Assert.Throws<ArgumentOutOfRangeException>(() => new HttpCircuitBreakerHandlerOptions { Timeout = TimeSpan.FromDays(days) });
+        var constructor = Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerHandler(_ => breaker, TimeSpan.MaxValue, TimeProvider.System));
+
+        Assert.Equal("Timeout", option.ParamName);
+        Assert.Contains("49.7 days", option.Message, StringComparison.Ordinal);
+        Assert.Equal("timeout", constructor.ParamName);
+        Assert.Equal(HttpCircuitBreakerHandlerOptions.MaxTimeout, new HttpCircuitBreakerHandlerOptions { Timeout = HttpCircuitBreakerHandlerOptions.MaxTimeout }.Timeout);
+    }
+
+    [Fact]
+    public async Task HandlerTimeout_AtTheLongestAllowed_SendsRequestsNormally()
+    {
+        var breaker = new CircuitBreaker(new CircuitBreakerOptions { TimeProvider = _clock });
+        using var client = new HttpClient(new CircuitBreakerHandler(_ => breaker, HttpCircuitBreakerHandlerOptions.MaxTimeout, _clock) { InnerHandler = new HttpClientHandler() }) { BaseAddress = _server.BaseAddress };
+
+        using var response = await client.GetAsync(new Uri("x", UriKind.Relative));
+
+        Assert.Equal(200, (int)response.StatusCode);
+    }
 }

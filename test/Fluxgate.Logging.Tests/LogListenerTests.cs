@@ -114,6 +114,27 @@ public sealed class LogListenerTests : IDisposable
         Assert.Contains("The level for open must be a defined LogLevel", level.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void FaultyParts_AreLoggedAsErrorsWithWhatTheBreakerDidInstead()
+    {
+        var options = TestKit.Options(TestKit.NewClock(), new ThrowingTripper());
+        options.Listeners.Add(new LogListener(_logger));
+        var breaker = new CircuitBreaker(options);
+
+        Assert.Equal(7, breaker.Execute(() => 7));
+
+        var entry = Assert.Single(_provider.Entries, e => e.EventId.Id == 3);
+        Assert.Equal(LogLevel.Error, entry.Level);
+        Assert.Equal($"Tripper.Evaluate of {typeof(ThrowingTripper).FullName} in Circuit Breaker 'test' threw; the tripper's answer was taken as false (no transition)", entry.Message);
+        Assert.IsType<InvalidOperationException>(entry.Exception);
+        Assert.Equal(new EventId(3, "CircuitBreakerComponentFailed"), entry.EventId);
+    }
+
+    private sealed class ThrowingTripper : Tripper
+    {
+        public override bool Evaluate(CallContext context) => throw new InvalidOperationException("tripper bug");
+    }
+
     private sealed class ThrowingListener : ICircuitBreakerListener
     {
         public void OnStateChanged(Signal signal) => throw new InvalidOperationException("dashboard is down");

@@ -295,6 +295,9 @@ public sealed class SlackListenerTests : IDisposable
         Assert.DoesNotContain("secret", spaced.Message, StringComparison.Ordinal);
         using var listener = Listener();
         Assert.Equal("Timeout", Assert.Throws<ArgumentOutOfRangeException>(() => listener.Timeout = TimeSpan.Zero).ParamName);
+        Assert.Contains("49.7 days", Assert.Throws<ArgumentOutOfRangeException>(() => listener.Timeout = TimeSpan.FromDays(50)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => listener.Timeout = TimeSpan.MaxValue);
+        listener.Timeout = SlackListener.MaxTimeout;
         Assert.Throws<ArgumentNullException>(() => listener.TimeZone = null!);
         Assert.Throws<ArgumentNullException>(() => listener.FallbackTemplate = null!);
         Assert.Equal("color", Assert.Throws<ArgumentException>(() => new SlackTemplate("t", "red", "d")).ParamName);

@@ -19,8 +19,12 @@ internal sealed class SignalDispatcher
     private readonly AsyncListenerQueue[] _asyncQueues;
     private readonly IListenerFailureObserver[] _observers;
     private readonly Action<ListenerFailure>? _onFailure;
+    private readonly IComponentFailureObserver[] _componentObservers;
+    private readonly Action<ComponentFailure>? _onComponentFailure;
     private readonly BreakerTelemetry _telemetry;
     private readonly Queue<Signal> _pending = new();
+    private readonly Queue<ComponentFailure> _componentFailures = new();
+    private volatile bool _hasComponentFailures;
     private int _delivering;
 
     public SignalDispatcher(string circuitName, CircuitBreakerOptions options, BreakerTelemetry telemetry)
@@ -31,6 +35,8 @@ internal sealed class SignalDispatcher
         _syncListeners = options.Listeners.SyncListeners();
         _asyncQueues = [.. options.Listeners.AsyncListeners().Select(l => new AsyncListenerQueue(this, l, options.AsyncListenerTimeout, options.TimeProvider))];
         _observers = [.. options.Listeners.OfType<IListenerFailureObserver>().Distinct()];
+        _onComponentFailure = options.OnComponentFailure;
+        _componentObservers = [.. options.Listeners.OfType<IComponentFailureObserver>().Distinct()];
     }
 
     /// <summary>Queues a signal for every listener. Must be called under the breaker's lock.</summary>
@@ -50,9 +56,53 @@ internal sealed class SignalDispatcher
         }
     }
 
-    /// <summary>Runs the sync listeners on queued signals, unless another thread is already doing so. Must be called outside the breaker's lock.</summary>
+    /// <summary>Queues a component failure that happened under the breaker's lock; <see cref="DeliverPending"/> reports it.</summary>
+    public void QueueComponentFailure_NeedsLock(ComponentFailure failure)
+    {
+        lock (_componentFailures)
+        {
+            _componentFailures.Enqueue(failure);
+            _hasComponentFailures = true;
+        }
+    }
+
+    /// <summary>Reports a component failure to the meter, the hook and the observers. Must be called outside the breaker's lock.</summary>
+    public void ReportComponentFailure(ComponentFailure failure)
+    {
+        _telemetry.ComponentFailed(failure.Operation);
+#pragma warning disable CA1031 // Failure hooks are user code too; their own failures have nowhere left to go.
+        try
+        {
+            _onComponentFailure?.Invoke(failure);
+        }
+        catch (Exception)
+        {
+        }
+
+        foreach (var observer in _componentObservers)
+        {
+            try
+            {
+                observer.OnComponentFailure(failure);
+            }
+            catch (Exception)
+            {
+            }
+        }
+#pragma warning restore CA1031
+    }
+
+    /// <summary>
+    /// Reports queued component failures, then runs the sync listeners on queued signals unless another thread is
+    /// already doing so. Must be called outside the breaker's lock.
+    /// </summary>
     public void DeliverPending()
     {
+        if (_hasComponentFailures)
+        {
+            ReportQueuedComponentFailures();
+        }
+
         if (_syncListeners.Length == 0)
         {
             return;
@@ -134,6 +184,24 @@ internal sealed class SignalDispatcher
 #pragma warning restore CA1031
     }
 
+    private void ReportQueuedComponentFailures()
+    {
+        while (true)
+        {
+            ComponentFailure failure;
+            lock (_componentFailures)
+            {
+                if (!_componentFailures.TryDequeue(out failure))
+                {
+                    _hasComponentFailures = false;
+                    return;
+                }
+            }
+
+            ReportComponentFailure(failure);
+        }
+    }
+
     private bool TryDequeue(out Signal signal)
     {
         lock (_pending)
@@ -196,7 +264,16 @@ internal sealed class SignalDispatcher
                     }
                 }
 
-                await DeliverAsync(signal).ConfigureAwait(false);
+                try
+                {
+                    await DeliverAsync(signal).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // DeliverAsync reports the listener's failures; anything else must not stop the queue either.
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    owner.Report(listener, signal, exception);
+                }
             }
         }
 

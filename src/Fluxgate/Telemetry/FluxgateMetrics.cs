@@ -31,6 +31,9 @@ public static class FluxgateMetrics
     /// <summary>Counter of listener failures (exceptions and async timeouts). Tags: <see cref="CircuitNameTag"/>.</summary>
     public const string ListenerFailuresInstrument = "fluxgate.circuit_breaker.listener.failures";
 
+    /// <summary>Counter of faults of a breaker's parts (a custom tracker, tripper, retry, permit or window that threw). Tags: <see cref="CircuitNameTag"/>, <see cref="OperationTag"/>.</summary>
+    public const string ComponentFailuresInstrument = "fluxgate.circuit_breaker.component.failures";
+
     /// <summary>The tag holding the breaker's name; exported to Prometheus as <c>circuit_name</c>.</summary>
     public const string CircuitNameTag = "circuit.name";
 
@@ -45,6 +48,9 @@ public static class FluxgateMetrics
 
     /// <summary>The tag holding a call's outcome: <c>success</c>, <c>failure</c>, <c>ignored</c> or <c>rejected</c>.</summary>
     public const string OutcomeTag = "outcome";
+
+    /// <summary>The tag holding what a faulty part was asked, on <see cref="ComponentFailuresInstrument"/>: <c>Tracker.IsFailure</c>, <c>ResultTracker.IsFailure</c>, <c>Tripper.Evaluate</c>, <c>Tripper.SlowThreshold</c>, <c>Retry.GetWaitDuration</c>, <c>Permit.Admit</c>, <c>Window.Record</c>, <c>Window.Reset</c> or <c>Window.GetMetric</c>.</summary>
+    public const string OperationTag = "operation";
 }
 
 /// <summary>The core's <see cref="Meter"/> and the registry of live breakers its state gauge observes.</summary>
@@ -59,6 +65,8 @@ internal static class FluxgateMeter
     internal static readonly Counter<long> Transitions = Meter.CreateCounter<long>(FluxgateMetrics.TransitionsInstrument, "{transition}", "State transitions of circuit breakers.");
 
     internal static readonly Counter<long> ListenerFailures = Meter.CreateCounter<long>(FluxgateMetrics.ListenerFailuresInstrument, "{failure}", "Listener exceptions and timeouts.");
+
+    internal static readonly Counter<long> ComponentFailures = Meter.CreateCounter<long>(FluxgateMetrics.ComponentFailuresInstrument, "{failure}", "Exceptions thrown by the parts of circuit breakers (trackers, trippers, retries, permits, windows).");
 
     private static readonly List<WeakReference<CircuitBreaker>> s_breakers = [];
     private static int s_registrationsSincePurge;
@@ -140,6 +148,10 @@ internal static class FluxgateMeter
 }
 
 /// <summary>One breaker's measurements, with its tags built once.</summary>
+/// <remarks>
+/// A measurement runs the callbacks of every <see cref="MeterListener"/> listening, which are user code: each method here
+/// swallows their exceptions, so a misconfigured listener never replaces a call's result or interrupts a transition.
+/// </remarks>
 internal sealed class BreakerTelemetry(string circuitName)
 {
     private static readonly KeyValuePair<string, object?> s_success = new(FluxgateMetrics.OutcomeTag, "success");
@@ -152,6 +164,7 @@ internal sealed class BreakerTelemetry(string circuitName)
     /// <summary>Gets whether anybody listens to the per-call instruments; the hot path checks this before anything else.</summary>
     public static bool CallsEnabled => FluxgateMeter.Calls.Enabled || FluxgateMeter.CallDuration.Enabled;
 
+#pragma warning disable CA1031 // See the class remarks: a meter listener's exception has nowhere to go.
     public void Completed(CallOutcome outcome, TimeSpan duration)
     {
         var tag = outcome switch
@@ -160,15 +173,35 @@ internal sealed class BreakerTelemetry(string circuitName)
             CallOutcome.Failure => s_failure,
             _ => s_ignored,
         };
-        FluxgateMeter.Calls.Add(1, _name, tag);
-        FluxgateMeter.CallDuration.Record(duration.TotalSeconds, _name, tag);
+        try
+        {
+            FluxgateMeter.Calls.Add(1, _name, tag);
+            FluxgateMeter.CallDuration.Record(duration.TotalSeconds, _name, tag);
+        }
+        catch (Exception)
+        {
+        }
     }
 
-    public void Rejected() => FluxgateMeter.Calls.Add(1, _name, s_rejected);
+    public void Rejected()
+    {
+        try
+        {
+            FluxgateMeter.Calls.Add(1, _name, s_rejected);
+        }
+        catch (Exception)
+        {
+        }
+    }
 
     public void Transition(CircuitState oldState, CircuitState newState)
     {
-        if (FluxgateMeter.Transitions.Enabled)
+        if (!FluxgateMeter.Transitions.Enabled)
+        {
+            return;
+        }
+
+        try
         {
             FluxgateMeter.Transitions.Add(
                 1,
@@ -176,15 +209,43 @@ internal sealed class BreakerTelemetry(string circuitName)
                 new KeyValuePair<string, object?>(FluxgateMetrics.OldStateTag, oldState.ToWireName()),
                 new KeyValuePair<string, object?>(FluxgateMetrics.NewStateTag, newState.ToWireName()));
         }
+        catch (Exception)
+        {
+        }
     }
 
     public void ListenerFailed()
     {
-        if (FluxgateMeter.ListenerFailures.Enabled)
+        if (!FluxgateMeter.ListenerFailures.Enabled)
+        {
+            return;
+        }
+
+        try
         {
             FluxgateMeter.ListenerFailures.Add(1, _name);
         }
+        catch (Exception)
+        {
+        }
     }
+
+    public void ComponentFailed(string operation)
+    {
+        if (!FluxgateMeter.ComponentFailures.Enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            FluxgateMeter.ComponentFailures.Add(1, _name, new KeyValuePair<string, object?>(FluxgateMetrics.OperationTag, operation));
+        }
+        catch (Exception)
+        {
+        }
+    }
+#pragma warning restore CA1031
 }
 
 /// <summary>How a call that ran ended, as far as the breaker is concerned.</summary>

@@ -57,9 +57,24 @@ public abstract class ResultTracker
 
     private sealed class PredicateResultTracker<T>(Func<T, bool> predicate) : ResultTracker
     {
+        // A null result is shown to the predicate when T can hold null and the call's result type is T's kin (int? for
+        // When<int?>, string for When<object>): "is T" is false for null, and When<int?>(v => v is null) must see it.
+        private static readonly bool s_acceptsNull = default(T) is null;
+
         public override bool IsFailure<TResult>(TResult result)
         {
-            // When TResult is T the JIT removes the type test; otherwise a value-type result is boxed once to test it.
+            if (typeof(TResult) == typeof(T))
+            {
+                // The JIT folds this test for value types; no boxing, and null reaches the predicate as itself.
+                return predicate(System.Runtime.CompilerServices.Unsafe.As<TResult, T>(ref result));
+            }
+
+            if (result is null)
+            {
+                return s_acceptsNull && (typeof(T).IsAssignableFrom(typeof(TResult)) || typeof(TResult).IsAssignableFrom(typeof(T))) && predicate(default!);
+            }
+
+            // Otherwise a value-type result is boxed once to test it.
             return result is T value && predicate(value);
         }
 

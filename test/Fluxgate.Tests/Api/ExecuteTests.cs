@@ -267,6 +267,55 @@ public class ExecuteTests
     }
 
     [Fact]
+    public async Task ExecuteAsyncWithFallback_Disabled_ActionThrowingSynchronously_GoesToTheFallback()
+    {
+        var breaker = new CircuitBreaker(Options(_clock));
+        breaker.Disable();
+
+        var result = await breaker.ExecuteAsync<int>(_ => throw new TrackedException(), _ => -1);
+        var fromTask = await breaker.ExecuteAsync<int>(_ => Task.FromException<int>(new TrackedException()), _ => -2);
+
+        Assert.Equal(-1, result);
+        Assert.Equal(-2, fromTask);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_Disabled_ActionThrowingSynchronously_FaultsTheTaskInsteadOfThrowing()
+    {
+        var breaker = new CircuitBreaker(Options(_clock));
+        breaker.Disable();
+        var thrown = new TrackedException();
+
+        var generic = breaker.ExecuteAsync<int>(_ => throw thrown);
+        var plain = breaker.ExecuteAsync(_ => throw thrown);
+        var attempt = breaker.TryExecuteAsync<int>(_ => throw thrown);
+        var tried = breaker.TryExecuteAsync(_ => throw thrown);
+
+        Assert.True(generic.IsFaulted && plain.IsFaulted && attempt.IsFaulted && tried.IsFaulted);
+        Assert.Same(thrown, await Assert.ThrowsAsync<TrackedException>(async () => await generic));
+        Assert.Same(thrown, await Assert.ThrowsAsync<TrackedException>(async () => await attempt));
+        Assert.Equal(0, breaker.GetInfo().Metrics.TotalCount);
+    }
+
+    [Fact]
+    public async Task DecorateAsyncWithFallback_Disabled_FunctionThrowingBeforeGoingAsync_GoesToTheFallback()
+    {
+        var breaker = new CircuitBreaker(Options(_clock));
+        breaker.Disable();
+        Func<int, Task<int>> charge = amount => amount > 0 ? throw new TrackedException() : Task.FromResult(amount);
+        Func<Task> ping = () => throw new TrackedException();
+
+        var decorated = breaker.Decorate(charge, _ => -1);
+        var fallbackRan = false;
+        var decoratedPing = breaker.Decorate(ping, _ => fallbackRan = true);
+
+        Assert.Equal(-1, await decorated(5));
+        await decoratedPing();
+        Assert.True(fallbackRan);
+        Assert.Equal(CircuitState.Disabled, breaker.State);
+    }
+
+    [Fact]
     public void CallNotPermittedException_Messages_DescribeTheRejection()
     {
         Assert.Equal("Circuit breaker 'a' is open; a probe will be let through in 1.5 s.", new CallNotPermittedException("a", CircuitState.Open, TimeSpan.FromMilliseconds(1500)).Message);

@@ -97,4 +97,39 @@ public class ResultTrackerTests
         Assert.Equal("predicate", Assert.Throws<ArgumentNullException>(() => ResultTracker.When<int>(null!)).ParamName);
         Assert.Throws<ArgumentNullException>(() => ResultTracker.When<int>(_ => true) | null!);
     }
+
+    [Fact]
+    public void NullableValueResult_Null_IsShownToThePredicate()
+    {
+        var breaker = Breaker(ResultTracker.When<int?>(v => v is null));
+
+        Assert.Null(breaker.Execute<int?>(() => null));
+        Assert.Equal(5, breaker.Execute<int?>(() => 5));
+
+        Assert.Equal(1, breaker.GetInfo().Metrics.FailureCount);
+        Assert.Equal(2, breaker.GetInfo().Metrics.TotalCount);
+    }
+
+    [Fact]
+    public async Task ReferenceResult_Null_IsShownToThePredicateOfItsTypeAndOfItsBaseType()
+    {
+        var options = Options(_clock, Tripper.FailureStreak(10));
+        options.ResultTracker = ResultTracker.When<Response?>(r => r is null) | ResultTracker.When<object?>(o => o is null);
+        var breaker = new CircuitBreaker(options);
+
+        Assert.Null(breaker.Execute<Response?>(() => null));
+        Assert.Null(await breaker.ExecuteAsync<string?>(_ => new ValueTask<string?>((string?)null)));
+
+        Assert.Equal(2, breaker.GetInfo().Metrics.FailureCount);
+    }
+
+    [Fact]
+    public void NullResult_OfAnUnrelatedType_IsASuccess()
+    {
+        var breaker = Breaker(ResultTracker.When<Response?>(r => r is null));
+
+        Assert.Null(breaker.Execute<string?>(() => null));
+
+        Assert.Equal(0, breaker.GetInfo().Metrics.FailureCount);
+    }
 }

@@ -100,6 +100,49 @@ public class OptionsTests
         Assert.Equal(Timeout.InfiniteTimeSpan, new CircuitBreakerOptions { AsyncListenerTimeout = Timeout.InfiniteTimeSpan }.AsyncListenerTimeout);
     }
 
+    [Theory]
+    [InlineData(50)]
+    [InlineData(365)]
+    public void AsyncListenerTimeout_LongerThanATimerCanWait_ThrowsNamingTheLimit(int days)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerOptions { AsyncListenerTimeout = TimeSpan.FromDays(days) });
+
+        Assert.Equal("AsyncListenerTimeout", error.ParamName);
+        Assert.Contains("49.7 days", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerOptions { AsyncListenerTimeout = TimeSpan.MaxValue });
+        Assert.Equal(CircuitBreakerOptions.MaxAsyncListenerTimeout, new CircuitBreakerOptions { AsyncListenerTimeout = CircuitBreakerOptions.MaxAsyncListenerTimeout }.AsyncListenerTimeout);
+    }
+
+    [Fact]
+    public void Options_WithTheDefaultWindow_ServeSeveralBreakersEachWithItsOwnWindow()
+    {
+        var options = new CircuitBreakerOptions { Name = "first", Tracker = Tracker.All(), Tripper = Tripper.FailureStreak(1) };
+        var first = new CircuitBreaker(options);
+        options.Name = "second";
+        var second = new CircuitBreaker(options);
+
+        Assert.Throws<InvalidOperationException>(() => first.Execute<int>(() => throw new InvalidOperationException()));
+
+        Assert.Equal(CircuitState.Open, first.State);
+        Assert.Equal(CircuitState.Closed, second.State);
+        Assert.Equal(0, second.GetInfo().Metrics.TotalCount);
+    }
+
+    [Fact]
+    public void Options_WithAWindowSetByTheUser_CannotServeASecondBreaker_AndTheErrorNamesBoth()
+    {
+        var options = new CircuitBreakerOptions { Name = "payments", Window = new CountWindow(20) };
+        _ = new CircuitBreaker(options);
+        options.Name = "refunds";
+
+        var error = Assert.Throws<ArgumentException>(() => new CircuitBreaker(options));
+
+        Assert.Equal("options", error.ParamName);
+        Assert.Contains("already serves circuit breaker 'payments'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("give 'refunds' a window of its own", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Count(20)", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Constructor_NullOptions_Throws() =>
         Assert.Equal("options", Assert.Throws<ArgumentNullException>(() => new CircuitBreaker(null!)).ParamName);

@@ -205,6 +205,97 @@ public class ListenerTests
     }
 
     [Fact]
+    public void SyncListener_ForcingOpenOnHalfOpen_TheCallThatCausedHalfOpenIsRejected()
+    {
+        CircuitBreaker? breaker = null;
+        var options = Options(_clock, Tripper.FailureStreak(1));
+        options.Listeners.Add(new DelegateListener(s =>
+        {
+            if (s.NewState == CircuitState.HalfOpen)
+            {
+                breaker!.ForceOpen();
+            }
+        }));
+        breaker = new CircuitBreaker(options);
+        breaker.Fail(_clock);
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        var ran = false;
+
+        var permitted = breaker.TryExecute(() => ran = true, out _);
+        var throwing = Assert.Throws<CallNotPermittedException>(() => breaker.Execute(() => ran = true));
+
+        Assert.False(permitted);
+        Assert.False(ran);
+        Assert.Equal(CircuitState.ForcedOpen, breaker.State);
+        Assert.Equal(CircuitState.ForcedOpen, throwing.State);
+    }
+
+    [Fact]
+    public async Task SyncListener_ForcingOpenOnHalfOpen_AnAsyncCallThatCausedHalfOpenIsRejectedToo()
+    {
+        CircuitBreaker? breaker = null;
+        var options = Options(_clock, Tripper.FailureStreak(1));
+        options.Listeners.Add(new DelegateListener(s =>
+        {
+            if (s.NewState == CircuitState.HalfOpen)
+            {
+                breaker!.ForceOpen();
+            }
+        }));
+        breaker = new CircuitBreaker(options);
+        breaker.Fail(_clock);
+        _clock.Advance(TimeSpan.FromSeconds(10));
+
+        var attempt = await breaker.TryExecuteAsync(_ => new ValueTask<int>(1));
+
+        Assert.False(attempt.IsPermitted);
+        Assert.Equal(CircuitState.ForcedOpen, attempt.RejectedIn);
+    }
+
+    [Fact]
+    public async Task AsyncListener_WithTheLongestTimeout_HearsEverySignalAndFlushCompletes()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        release.SetResult();
+        var listener = new RecordingAsyncListener(release.Task);
+        var failures = new ConcurrentQueue<ListenerFailure>();
+        var options = Options(_clock, Tripper.FailureStreak(1));
+        options.AsyncListenerTimeout = CircuitBreakerOptions.MaxAsyncListenerTimeout;
+        options.OnListenerFailure = failures.Enqueue;
+        options.Listeners.Add(listener);
+        var breaker = new CircuitBreaker(options);
+
+        breaker.Fail(_clock);
+        breaker.Reset();
+        await breaker.FlushListenersAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal([CircuitState.Open, CircuitState.Closed], listener.Completed.Select(s => s.NewState));
+        Assert.Empty(failures);
+    }
+
+    [Fact]
+    public async Task AsyncListener_WhoseTimeoutTimerCannotBeCreated_IsReportedAndTheQueueGoesOn()
+    {
+        // A TimeProvider whose timers throw stands for anything that breaks before the listener is even called.
+        var failures = new ConcurrentQueue<ListenerFailure>();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        release.SetResult();
+        var listener = new RecordingAsyncListener(release.Task);
+        var options = Options(_clock, Tripper.FailureStreak(1));
+        options.TimeProvider = new TimerlessClock(_clock);
+        options.OnListenerFailure = failures.Enqueue;
+        options.Listeners.Add(listener);
+        var breaker = new CircuitBreaker(options);
+
+        breaker.Fail(_clock);
+        breaker.Reset();
+        await breaker.FlushListenersAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, failures.Count);
+        Assert.All(failures, f => Assert.IsType<NotSupportedException>(f.Exception));
+    }
+
+    [Fact]
     public async Task ListenerAddedThroughBothInterfaces_GetsEachSignalOncePerRegistration()
     {
         var both = new BothKindsListener();
@@ -432,5 +523,17 @@ public class ListenerTests
         public void OnStateChanged(Signal signal) => throw new InvalidOperationException("observer's own bug");
 
         public void OnListenerFailure(ListenerFailure failure) => Observed.Add(failure);
+    }
+
+    /// <summary>Delegates to a fake clock, but refuses to create timers.</summary>
+    private sealed class TimerlessClock(FakeTimeProvider inner) : TimeProvider
+    {
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => throw new NotSupportedException("no timers here");
     }
 }

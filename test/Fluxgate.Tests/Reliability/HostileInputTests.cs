@@ -8,7 +8,7 @@ public class HostileInputTests
 {
     private static readonly double[] Doubles = [double.NaN, double.PositiveInfinity, double.NegativeInfinity, double.MinValue, -1, -double.Epsilon, 0, double.Epsilon, 0.5, 1, 1 + 1e-9, 2, double.MaxValue];
     private static readonly int[] Ints = [int.MinValue, -1, 0, 1, 2, 1_000_000, 10_000_001, int.MaxValue];
-    private static readonly TimeSpan[] Durations = [TimeSpan.MinValue, TimeSpan.FromTicks(-1), TimeSpan.Zero, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1500), TimeSpan.FromDays(365), TimeSpan.MaxValue, Timeout.InfiniteTimeSpan];
+    private static readonly TimeSpan[] Durations = [TimeSpan.MinValue, TimeSpan.FromTicks(-1), TimeSpan.Zero, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1500), TimeSpan.FromDays(49), TimeSpan.FromDays(50), TimeSpan.FromDays(365), TimeSpan.MaxValue, Timeout.InfiniteTimeSpan];
 
     /// <summary>(name, parameter, value, action, accepted) for every probe.</summary>
     public static TheoryData<string, string, string> Probes()
@@ -80,7 +80,7 @@ public class HostileInputTests
             yield return new("Retry.Backoff", "initial", t, () => Retry.Backoff(t), positive);
             yield return new("Retry.Backoff", "maxDuration", t, () => Retry.Backoff(TimeSpan.FromSeconds(1), 2, t), t >= TimeSpan.FromSeconds(1));
             yield return new("Permit.RampUp", "duration", t, () => Permit.RampUp(0.1, 1, t), positive);
-            yield return new("CircuitBreakerOptions.AsyncListenerTimeout", "AsyncListenerTimeout", t, () => _ = new CircuitBreakerOptions { AsyncListenerTimeout = t }, positive || t == Timeout.InfiniteTimeSpan);
+            yield return new("CircuitBreakerOptions.AsyncListenerTimeout", "AsyncListenerTimeout", t, () => _ = new CircuitBreakerOptions { AsyncListenerTimeout = t }, (positive && t <= CircuitBreakerOptions.MaxAsyncListenerTimeout) || t == Timeout.InfiniteTimeSpan);
             yield return new("Metric", "totalDuration", t, () => _ = new Metric(1, 0, t), t >= TimeSpan.Zero);
         }
 

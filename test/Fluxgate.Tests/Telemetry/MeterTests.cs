@@ -132,6 +132,7 @@ public sealed class MeterTests : IDisposable
                 [FluxgateMetrics.CallsInstrument] = "{call}",
                 [FluxgateMetrics.CallDurationInstrument] = "s",
                 [FluxgateMetrics.ListenerFailuresInstrument] = "{failure}",
+                [FluxgateMetrics.ComponentFailuresInstrument] = "{failure}",
             },
             instruments.ToDictionary(i => i.Key, i => i.Value.Unit));
         Assert.All(instruments.Values, i => Assert.False(string.IsNullOrWhiteSpace(i.Description), i.Name));
@@ -186,6 +187,60 @@ public sealed class MeterTests : IDisposable
     }
 
     [Fact]
+    public void ComponentFailures_AreCountedWithTheOperation()
+    {
+        var options = TestKit.Options(_clock, new ThrowingTripper());
+        options.Name = _name;
+        var breaker = new CircuitBreaker(options);
+
+        breaker.Succeed(_clock);
+
+        var failure = Assert.Single(Of(FluxgateMetrics.ComponentFailuresInstrument));
+        Assert.Equal("Tripper.Evaluate", failure.Tags[FluxgateMetrics.OperationTag]);
+    }
+
+    [Fact]
+    public void MeterListener_ThatThrows_NeverReachesCallersOrBreaksTransitions()
+    {
+        using var throwing = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == FluxgateMetrics.MeterName)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        throwing.SetMeasurementEventCallback<long>((_, _, tags, _) => ThrowForThisBreaker(tags));
+        throwing.SetMeasurementEventCallback<double>((_, _, tags, _) => ThrowForThisBreaker(tags));
+        throwing.Start();
+        var recording = new RecordingListener();
+        var options = TestKit.Options(_clock, Tripper.FailureStreak(1));
+        options.Name = _name;
+        options.Listeners.Add(recording);
+        var breaker = new CircuitBreaker(options);
+
+        Assert.Equal(42, breaker.Succeed(_clock));
+        breaker.Fail(_clock);
+        var rejection = breaker.AssertRejects();
+
+        Assert.Equal(CircuitState.Open, rejection.State);
+        Assert.Equal([(CircuitState.Closed, CircuitState.Open)], recording.Transitions);
+    }
+
+    private void ThrowForThisBreaker(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == FluxgateMetrics.CircuitNameTag && (string?)tag.Value == _name)
+            {
+                throw new InvalidOperationException("a broken meter listener");
+            }
+        }
+    }
+
+    [Fact]
     public void DisabledBreaker_EmitsNoCallMeasurements()
     {
         var options = TestKit.Options(_clock);
@@ -216,5 +271,10 @@ public sealed class MeterTests : IDisposable
     private sealed class Throwing : ICircuitBreakerListener
     {
         public void OnStateChanged(Signal signal) => throw new InvalidOperationException();
+    }
+
+    private sealed class ThrowingTripper : Tripper
+    {
+        public override bool Evaluate(CallContext context) => throw new InvalidOperationException("tripper bug");
     }
 }

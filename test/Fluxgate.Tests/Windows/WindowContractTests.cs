@@ -103,7 +103,7 @@ public abstract class WindowContractTests
 
         Assert.Equal("options", error.ParamName);
         Assert.Contains("Window", error.Message, StringComparison.Ordinal);
-        Assert.Contains("already serves circuit breaker 'test'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("already serves another circuit breaker also named 'test'", error.Message, StringComparison.Ordinal);
     }
 }
 
