@@ -33,7 +33,7 @@ internal static class WebApiApp
         app.UseExceptionHandler();
 
         // Publish every breaker's state at start, so dashboards see them before their first transition.
-        foreach (var breaker in app.Services.GetRequiredService<Fluxgate.DependencyInjection.CircuitBreakerRegistry>().Breakers)
+        foreach (var breaker in app.Services.GetRequiredService<CircuitBreakerRegistry>().Breakers)
         {
             prometheus.Track(breaker);
         }

@@ -1,3 +1,4 @@
+using Fluxgate;
 using Fluxgate.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

@@ -1,5 +1,4 @@
 using Fluxgate;
-using Fluxgate.Configuration;
 using Fluxgate.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -11,27 +10,23 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class FluxgateServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers a breaker named <paramref name="name"/>, resolvable as
-    /// <c>GetRequiredKeyedService&lt;CircuitBreaker&gt;(name)</c> and through <see cref="CircuitBreakerRegistry"/>.
+    /// Registers a breaker named <paramref name="name"/>, resolvable as <c>GetRequiredKeyedService&lt;CircuitBreaker&gt;(name)</c>
+    /// and through the container's <see cref="CircuitBreakerRegistry"/>.
     /// </summary>
     /// <param name="services">The services.</param>
-    /// <param name="name">The breaker's name and key.</param>
-    /// <param name="configure">Configures its options (named options <paramref name="name"/>; reloaded options reconfigure the breaker).</param>
+    /// <param name="name">The breaker's name and key. Names are matched ignoring case, as configuration keys are.</param>
+    /// <param name="configure">Configures its options, after any configuration section of the same name (<see cref="AddCircuitBreakers"/>); run again when the options reload.</param>
     /// <returns>The services.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configure"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or blank.</exception>
-    /// <remarks>The container's <see cref="TimeProvider"/> and <c>ILoggerFactory</c> are used when registered (see <see cref="CircuitBreakerRegistryOptions"/>).</remarks>
+    /// <remarks>The container's <see cref="TimeProvider"/> replaces the system clock, and the breaker logs through the container's <c>ILoggerFactory</c> (category <c>Fluxgate.CircuitBreaker</c>) when one is registered.</remarks>
     public static IServiceCollection AddCircuitBreaker(this IServiceCollection services, string name, Action<CircuitBreakerOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(configure);
-        services.AddOptions<CircuitBreakerOptions>(name).Configure(options =>
-        {
-            options.Name = name;
-            configure(options);
-        });
-        return services.AddNamedCircuitBreaker(name);
+        services.AddSingleton<IConfigureOptions<CircuitBreakerOptions>>(new ConfigureBreakerOptions(name, configure));
+        return services.AddNamedCircuitBreaker(new CircuitBreakerRegistration(name, RegistrationSource.Code));
     }
 
     /// <summary>
@@ -42,39 +37,53 @@ public static class FluxgateServiceCollectionExtensions
     /// <param name="section">The <c>Fluxgate</c> section: <c>{ "Breakers": { "payment_api": { "Window": "Count(100)", … } } }</c>.</param>
     /// <returns>The services.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="section"/> is <see langword="null"/>.</exception>
-    /// <exception cref="CircuitBreakerConfigurationException">A key is unknown or a value is invalid; the message names the breaker, the key, the position and what was expected.</exception>
+    /// <exception cref="CircuitBreakerConfigurationException">A key of a breaker is unknown or a value is invalid; the message names the breaker, the key, the position and what was expected.</exception>
     /// <remarks>
-    /// Keys: <c>Window</c>, <c>Tracker</c>, <c>Tripper</c>, <c>Retry</c>, <c>Permit</c> (expressions, see <see cref="ComponentExpression"/>) and
-    /// <c>MaxHalfOpenCalls</c>. Every value is checked now, at start-up. On reload, each breaker is reconfigured with its new
-    /// values, keeping its state; an invalid reload is logged and ignored. Breakers added to the configuration later need a restart.
+    /// <para>
+    /// Keys of a breaker: <c>Window</c>, <c>Tracker</c>, <c>Tripper</c>, <c>Retry</c>, <c>Permit</c> (expressions, see
+    /// <see cref="Tripper.Parse"/>) and <c>MaxHalfOpenCalls</c>. Keys and breaker names are matched ignoring case, as
+    /// everywhere in .NET configuration: <c>FLUXGATE__BREAKERS__PAYMENTS__WINDOW</c> configures the breaker <c>payments</c>.
+    /// Every value is checked now, at start-up; an unknown key of a breaker is an error.
+    /// </para>
+    /// <para>
+    /// At start-up (or when the registry is first built) warnings are logged for a section that is missing or empty, a key
+    /// of the section other than <c>Breakers</c> (and <c>Fleet</c>), and a breaker registered in code or by an HTTP client
+    /// that no section describes. On reload, each breaker is reconfigured with its new values, keeping its state; an invalid
+    /// reload is logged and ignored. Breakers added to the configuration later need a restart.
+    /// </para>
     /// </remarks>
     public static IServiceCollection AddCircuitBreakers(this IServiceCollection services, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        foreach (var breaker in section.GetSection("Breakers").GetChildren())
+        var breakers = section.GetSection("Breakers").GetChildren().ToList();
+        services.AddSingleton(Facts(section, breakers));
+        foreach (var breaker in breakers)
         {
             // Fail at start-up, not at first use.
             CircuitBreakerConfiguration.Apply(breaker, new CircuitBreakerOptions());
 
-            services.AddOptions<CircuitBreakerOptions>(breaker.Key).Configure(options => CircuitBreakerConfiguration.ApplyOrRecord(breaker, options));
+            services.AddSingleton<IConfigureOptions<CircuitBreakerOptions>>(new ConfigureBreakerOptions(breaker.Key, options => CircuitBreakerConfiguration.ApplyOrRecord(breaker, options)));
             services.AddSingleton<IOptionsChangeTokenSource<CircuitBreakerOptions>>(new ConfigurationChangeTokenSource<CircuitBreakerOptions>(breaker.Key, breaker));
-            services.AddNamedCircuitBreaker(breaker.Key);
+            services.AddNamedCircuitBreaker(new CircuitBreakerRegistration(breaker.Key, RegistrationSource.Configuration));
         }
 
-        return services;
+        return services.AddCircuitBreakerRegistry();
     }
 
-    /// <summary>Registers the <see cref="CircuitBreakerRegistry"/> (done by the other methods too) and configures it.</summary>
+    /// <summary>Registers the container's <see cref="CircuitBreakerRegistry"/> (the other methods do too) and configures it.</summary>
     /// <param name="services">The services.</param>
-    /// <param name="configure">Configures the registry: idle eviction, log listener, eviction callback.</param>
+    /// <param name="configure">Configures idle eviction and the eviction callback. <see cref="CircuitBreakerRegistryOptions.OptionsFactory"/> is the container's: breakers' options come from the options system.</param>
     /// <returns>The services.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
     public static IServiceCollection AddCircuitBreakerRegistry(this IServiceCollection services, Action<CircuitBreakerRegistryOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions();
-        services.TryAddSingleton(static sp => new CircuitBreakerRegistry(sp));
+        services.AddOptions<CircuitBreakerRegistryOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CircuitBreakerRegistryOptions>, ConfigurationCheck>());
+        services.TryAddTransient<IOptionsFactory<CircuitBreakerOptions>, CircuitBreakerOptionsFactory>();
+        services.TryAddSingleton(static sp => new RegistryHost(sp));
+        services.TryAddSingleton(static sp => sp.GetRequiredService<RegistryHost>().Registry);
         if (configure is not null)
         {
             services.Configure(configure);
@@ -83,11 +92,29 @@ public static class FluxgateServiceCollectionExtensions
         return services;
     }
 
-    private static IServiceCollection AddNamedCircuitBreaker(this IServiceCollection services, string name)
+    /// <summary>Registers a breaker that the registry keeps (unless it is the per-authority template of an HTTP client), and its keyed service.</summary>
+    internal static IServiceCollection AddNamedCircuitBreaker(this IServiceCollection services, CircuitBreakerRegistration registration)
     {
         services.AddCircuitBreakerRegistry();
-        services.AddSingleton(new CircuitBreakerRegistration(name));
-        services.AddKeyedSingleton(name, static (sp, key) => sp.GetRequiredService<CircuitBreakerRegistry>().Get((string)key!));
+        services.AddSingleton(registration);
+        if (!services.Any(d => d.IsKeyedService && d.ServiceType == typeof(CircuitBreaker) && Equals(d.ServiceKey, registration.Name)))
+        {
+            services.AddKeyedSingleton(registration.Name, static (sp, key) => sp.GetRequiredService<CircuitBreakerRegistry>().Get((string)key!));
+        }
+
         return services;
+    }
+
+    private static ConfigurationSourceFacts Facts(IConfiguration section, List<IConfigurationSection> breakers)
+    {
+        var children = section.GetChildren().ToList();
+        var path = section is IConfigurationSection named ? named.Path : "(configuration root)";
+        var exists = section is IConfigurationSection withValue ? withValue.Exists() : children.Count > 0;
+        string[] known = ["Breakers", "Fleet"];
+        var unknown = children.Select(c => c.Key).Where(k => !known.Contains(k, StringComparer.OrdinalIgnoreCase)).ToArray();
+
+        // Given the Breakers section itself, its children are breakers: they hold a breaker's keys.
+        var looksLikeBreakers = unknown.Length > 0 && children.Any(c => c.GetChildren().Any(k => CircuitBreakerConfiguration.Keys.Contains(k.Key, StringComparer.OrdinalIgnoreCase)));
+        return new ConfigurationSourceFacts(path, exists, unknown, [.. breakers.Select(b => b.Key)], looksLikeBreakers);
     }
 }

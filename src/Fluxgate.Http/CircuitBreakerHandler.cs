@@ -46,6 +46,24 @@ public sealed class CircuitBreakerHandler : DelegatingHandler
     {
     }
 
+    /// <summary>
+    /// Returns a selector that gives each authority (<c>host:port</c>) a breaker of its own from <paramref name="registry"/>,
+    /// named <c>{template}/{host}:{port}</c> and made on demand from the options for <paramref name="template"/>, so one
+    /// failing host does not block the others. Requests without an absolute URI use the breaker named <paramref name="template"/>.
+    /// </summary>
+    /// <param name="registry">The registry that makes, keeps and evicts the per-authority breakers.</param>
+    /// <param name="template">The name whose options every per-authority breaker is made from.</param>
+    /// <returns>The selector, for <see cref="CircuitBreakerHandler(Func{HttpRequestMessage, CircuitBreaker}, TimeSpan, TimeProvider)"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="registry"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="template"/> is null, empty or blank.</exception>
+    /// <remarks>The breaker name of each authority is built once and cached: a request costs one dictionary lookup and the registry's.</remarks>
+    public static Func<HttpRequestMessage, CircuitBreaker> SelectByAuthority(CircuitBreakerRegistry registry, string template)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentException.ThrowIfNullOrWhiteSpace(template);
+        return new AuthoritySelector(registry, template).Select;
+    }
+
     /// <inheritdoc/>
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -132,6 +150,37 @@ public sealed class CircuitBreakerHandler : DelegatingHandler
         {
             _linked?.Dispose();
             _timeout?.Dispose();
+        }
+    }
+
+    /// <summary>Maps a request's authority to its breaker's name once, then looks the breaker up in the registry per request.</summary>
+    private sealed class AuthoritySelector(CircuitBreakerRegistry registry, string template)
+    {
+        // A client calling arbitrary hosts must not grow the cache without bound: past this many, it starts over.
+        private const int MaxCachedNames = 1024;
+
+        // Keyed by the Uri's host as the Uri keeps it and the port; the name is built once per authority.
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Host, int Port), string> _names = new();
+
+        public CircuitBreaker Select(HttpRequestMessage request)
+        {
+            if (request.RequestUri is not { IsAbsoluteUri: true } uri)
+            {
+                return registry.GetOrAdd(template, template);
+            }
+
+            var key = (uri.Host, uri.Port);
+            if (!_names.TryGetValue(key, out var name))
+            {
+                if (_names.Count >= MaxCachedNames)
+                {
+                    _names.Clear();
+                }
+
+                name = _names.GetOrAdd(key, $"{template}/{uri.IdnHost}:{uri.Port}");
+            }
+
+            return registry.GetOrAdd(name, template);
         }
     }
 }

@@ -376,7 +376,7 @@ public sealed partial class CircuitBreaker
                     parts.Tripper,
                     ComponentOperations.TripperSlowThreshold,
                     new InvalidOperationException(
-                        $"The tripper read the slow rate at {ExpressionSyntax.Duration(threshold)}, but no SlowRate tripper in its tree registers that threshold, so the window does not count calls that slow and the rate reads 0. A custom tripper that holds other trippers must return them from GetChildren()."));
+                        $"The tripper read the slow rate at {Syntax.Duration(threshold)}, but no SlowRate tripper in its tree registers that threshold, so the window does not count calls that slow and the rate reads 0. A custom tripper that holds other trippers must return them from GetChildren()."));
             }
         }
 

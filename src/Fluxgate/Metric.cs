@@ -207,7 +207,7 @@ public readonly struct Metric : IEquatable<Metric>
         var text = string.Create(CultureInfo.InvariantCulture, $"total={TotalCount} failures={FailureCount}");
         if (TotalCount > 0)
         {
-            text += string.Create(CultureInfo.InvariantCulture, $" ({FailureRate * 100:0.#}%) avg={ExpressionSyntax.Duration(AvgDuration!.Value)}");
+            text += string.Create(CultureInfo.InvariantCulture, $" ({FailureRate * 100:0.#}%) avg={Syntax.Duration(AvgDuration!.Value)}");
         }
 
         if (_thresholds is { Count: > 0 } thresholds)
@@ -215,7 +215,7 @@ public readonly struct Metric : IEquatable<Metric>
             foreach (var ticks in thresholds.Ticks)
             {
                 var threshold = new TimeSpan(ticks);
-                text += string.Create(CultureInfo.InvariantCulture, $" slow[{ExpressionSyntax.Duration(threshold)}]={SlowCount(threshold)}");
+                text += string.Create(CultureInfo.InvariantCulture, $" slow[{Syntax.Duration(threshold)}]={SlowCount(threshold)}");
             }
         }
 

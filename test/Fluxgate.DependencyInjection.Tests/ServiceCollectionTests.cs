@@ -1,4 +1,3 @@
-using Fluxgate.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -65,9 +64,9 @@ public sealed class ServiceCollectionTests : IDisposable
     }
 
     [Fact]
-    public void Registry_WithoutTheLogListener_LogsNothingForTransitions()
+    public void Logging_FilteredOutForTheCategory_LogsNothingForTransitions()
     {
-        var sp = Build(s => s.AddCircuitBreaker("quiet", o => o.Tripper = Tripper.FailureStreak(1)).AddCircuitBreakerRegistry(r => r.AddLogListener = false));
+        var sp = Build(s => s.AddCircuitBreaker("quiet", o => o.Tripper = Tripper.FailureStreak(1)).AddLogging(b => b.AddFilter("Fluxgate.CircuitBreaker", LogLevel.None)));
 
         sp.GetRequiredKeyedService<CircuitBreaker>("quiet").Fail(_clock);
 

@@ -1,11 +1,8 @@
 using System.Net;
-using Fluxgate.Http;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Fluxgate.Http.Tests;
 
-/// <summary>The handler through IHttpClientFactory against real HTTP servers on 127.0.0.1 that can be healthy, fail with 500s, be slow or refuse connections.</summary>
+/// <summary>The handler on its own (no container), against real HTTP servers on 127.0.0.1 that can be healthy, fail with 500s, be slow or refuse connections.</summary>
 public sealed class CircuitBreakerHandlerTests : IDisposable
 {
     private readonly FakeTimeProvider _clock = TestKit.NewClock();
@@ -22,61 +19,53 @@ public sealed class CircuitBreakerHandlerTests : IDisposable
         _server.Dispose();
     }
 
-    private (IHttpClientFactory Factory, IServiceProvider Services) Build(Action<IServiceCollection> configure)
+    private CircuitBreaker Breaker(string name = "downstream")
     {
-        var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(_clock);
-        configure(services);
-        var provider = services.BuildServiceProvider();
-        _disposables.Add(provider);
-        return (provider.GetRequiredService<IHttpClientFactory>(), provider);
+        var options = new CircuitBreakerOptions
+        {
+            Name = name,
+            Tripper = Tripper.FailureStreak(3),
+            Permit = Permit.All(),
+            Retry = Retry.Cooldown(TimeSpan.FromSeconds(30)),
+            TimeProvider = _clock,
+        };
+        HttpCircuitBreakerDefaults.Apply(options);
+        return new CircuitBreaker(options);
     }
 
-    private HttpClient Client(IHttpClientFactory factory, string name = "downstream")
+    private HttpClient Client(CircuitBreakerHandler handler)
     {
-        var client = factory.CreateClient(name);
+        handler.InnerHandler = new SocketsHttpHandler();
+        var client = new HttpClient(handler) { BaseAddress = _server.BaseAddress };
         _disposables.Add(client);
         return client;
     }
 
-    private void AddDownstream(IServiceCollection services, Action<CircuitBreakerOptions>? configure = null, Action<HttpCircuitBreakerHandlerOptions>? handler = null) =>
-        services.AddHttpClient("downstream", c => c.BaseAddress = _server.BaseAddress)
-            .AddCircuitBreaker(null, o =>
-            {
-                o.Tripper = Tripper.FailureStreak(3);
-                o.Permit = Permit.All();
-                o.Retry = Retry.Cooldown(TimeSpan.FromSeconds(30));
-                configure?.Invoke(o);
-            }, handler);
-
     [Theory]
     [InlineData(500, true)]
-    [InlineData(502, true)]
     [InlineData(503, true)]
     [InlineData(408, true)]
     [InlineData(429, true)]
     [InlineData(200, false)]
-    [InlineData(204, false)]
     [InlineData(400, false)]
     [InlineData(404, false)]
-    public async Task Responses_AreClassifiedAndStillReturnedToTheCaller(int status, bool failure)
+    public async Task Responses_AreClassifiedByTheHttpDefaultsAndStillReturned(int status, bool failure)
     {
-        var (factory, services) = Build(s => AddDownstream(s));
+        var breaker = Breaker();
         _server.Respond = _ => (status, "{}");
 
-        using var response = await Client(factory).GetAsync(new Uri("orders", UriKind.Relative));
+        using var response = await Client(new CircuitBreakerHandler(breaker)).GetAsync(new Uri("orders", UriKind.Relative));
 
         Assert.Equal(status, (int)response.StatusCode);
-        var metrics = services.GetRequiredKeyedService<CircuitBreaker>("downstream").GetInfo().Metrics;
-        Assert.Equal(1, metrics.TotalCount);
-        Assert.Equal(failure ? 1 : 0, metrics.FailureCount);
+        Assert.Equal(1, breaker.GetInfo().Metrics.TotalCount);
+        Assert.Equal(failure ? 1 : 0, breaker.GetInfo().Metrics.FailureCount);
     }
 
     [Fact]
     public async Task Outage_OpensTheBreakerAndRejectionsDoNotTouchTheNetwork()
     {
-        var (factory, services) = Build(s => AddDownstream(s));
-        var client = Client(factory);
+        var breaker = Breaker();
+        var client = Client(new CircuitBreakerHandler(breaker));
         _server.Respond = _ => (503, "{}");
         for (var i = 0; i < 3; i++)
         {
@@ -90,48 +79,41 @@ public sealed class CircuitBreakerHandlerTests : IDisposable
         Assert.Equal(requests, _server.Requests);
         Assert.Equal("downstream", rejection.CircuitName);
         Assert.Equal(TimeSpan.FromSeconds(18), rejection.RetryAfter);
-        Assert.Equal(CircuitState.Open, services.GetRequiredKeyedService<CircuitBreaker>("downstream").State);
-
-        _server.Respond = _ => (200, "{}");
-        _clock.Advance(TimeSpan.FromSeconds(18));
-        using var probe = await client.GetAsync(new Uri("orders", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
-        Assert.Equal(CircuitState.Closed, services.GetRequiredKeyedService<CircuitBreaker>("downstream").State);
     }
 
     [Fact]
     public async Task ConnectionRefused_IsAFailureAndTheExceptionReachesTheCaller()
     {
-        var (factory, services) = Build(s => AddDownstream(s));
-        var client = Client(factory);
+        var breaker = Breaker();
+        var client = Client(new CircuitBreakerHandler(breaker));
         _server.Stop();
 
         await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri("orders", UriKind.Relative)));
 
-        Assert.Equal(1, services.GetRequiredKeyedService<CircuitBreaker>("downstream").GetInfo().Metrics.FailureCount);
+        Assert.Equal(1, breaker.GetInfo().Metrics.FailureCount);
     }
 
     [Fact]
     public async Task HandlerTimeout_ThrowsTimeoutExceptionAndCountsAsAFailure()
     {
-        var (factory, services) = Build(s => AddDownstream(s, handler: h => h.Timeout = TimeSpan.FromSeconds(2)));
+        var breaker = Breaker();
         var slow = new TaskCompletionSource<(int, string)>(TaskCreationOptions.RunContinuationsAsynchronously);
         _server.RespondAsync = _ => slow.Task.WaitAsync(_server.Stopping);
         var arrived = _server.NextRequest;
 
-        var call = Client(factory).GetAsync(new Uri("slow", UriKind.Relative));
+        var call = Client(new CircuitBreakerHandler(_ => breaker, TimeSpan.FromSeconds(2), _clock)).GetAsync(new Uri("slow", UriKind.Relative));
         await arrived;                                              // in flight: the handler's timer is armed
         _clock.Advance(TimeSpan.FromSeconds(2));
 
         var timeout = await Assert.ThrowsAsync<TimeoutException>(() => call);
         Assert.Contains("did not complete within the circuit breaker handler's timeout of 00:00:02", timeout.Message, StringComparison.Ordinal);
-        Assert.Equal(1, services.GetRequiredKeyedService<CircuitBreaker>("downstream").GetInfo().Metrics.FailureCount);
+        Assert.Equal(1, breaker.GetInfo().Metrics.FailureCount);
     }
 
     [Fact]
     public async Task CallerCancellation_IsNotAFailure()
     {
-        var (factory, services) = Build(s => AddDownstream(s));
+        var breaker = Breaker();
         _server.RespondAsync = async _ =>
         {
             await Task.Delay(Timeout.Infinite, _server.Stopping);
@@ -140,21 +122,35 @@ public sealed class CircuitBreakerHandlerTests : IDisposable
         using var cts = new CancellationTokenSource();
         var arrived = _server.NextRequest;
 
-        var call = Client(factory).GetAsync(new Uri("slow", UriKind.Relative), cts.Token);
+        var call = Client(new CircuitBreakerHandler(breaker)).GetAsync(new Uri("slow", UriKind.Relative), cts.Token);
         await arrived;
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
-        Assert.Equal(0, services.GetRequiredKeyedService<CircuitBreaker>("downstream").GetInfo().Metrics.TotalCount);
+        Assert.Equal(0, breaker.GetInfo().Metrics.TotalCount);
     }
 
     [Fact]
-    public async Task PerAuthority_KeepsOneBreakerPerHostAndPort()
+    public void SyncSend_GoesThroughTheBreakerToo()
+    {
+        var breaker = Breaker();
+        _server.Respond = _ => (503, "{}");
+
+        using var response = Client(new CircuitBreakerHandler(breaker)).Send(new HttpRequestMessage(HttpMethod.Get, "orders"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(1, breaker.GetInfo().Metrics.FailureCount);
+    }
+
+    [Fact]
+    public async Task SelectByAuthority_KeepsOneBreakerPerHostAndPortInTheRegistry()
     {
         using var other = new LoopbackServer();
-        var (factory, services) = Build(s => s.AddHttpClient("partners")
-            .AddCircuitBreaker("partners", o => { o.Tripper = Tripper.FailureStreak(2); o.Retry = Retry.Never(); }, h => h.PerAuthority = true));
-        var client = Client(factory, "partners");
+        using var registry = new CircuitBreakerRegistry(new CircuitBreakerRegistryOptions
+        {
+            OptionsFactory = _ => new CircuitBreakerOptions { Tripper = Tripper.FailureStreak(2), Retry = Retry.Never(), ResultTracker = HttpCircuitBreakerDefaults.ResultTracker },
+        });
+        var client = Client(new CircuitBreakerHandler(CircuitBreakerHandler.SelectByAuthority(registry, "partners"), Timeout.InfiniteTimeSpan, _clock));
         _server.Respond = _ => (500, "{}");
 
         for (var i = 0; i < 2; i++)
@@ -165,65 +161,32 @@ public sealed class CircuitBreakerHandlerTests : IDisposable
         await Assert.ThrowsAsync<CallNotPermittedException>(() => client.GetAsync(new Uri(_server.BaseAddress, "x")));
         using var fine = await client.GetAsync(new Uri(other.BaseAddress, "x"));
         Assert.Equal(HttpStatusCode.OK, fine.StatusCode);
-
-        var registry = services.GetRequiredService<Fluxgate.DependencyInjection.CircuitBreakerRegistry>();
         Assert.Equal(CircuitState.Open, registry.Get($"partners/127.0.0.1:{_server.Port}").State);
         Assert.Equal(CircuitState.Closed, registry.Get($"partners/127.0.0.1:{other.Port}").State);
-        Assert.DoesNotContain(registry.Breakers, b => b.Name == "partners");
+        Assert.Equal(2, registry.Breakers.Count);
     }
 
     [Fact]
-    public async Task ClientsNamingOneBreaker_ShareItWhateverTheirHandlers()
+    public void SelectByAuthority_BuildsEachAuthoritysNameOnce()
     {
-        var (factory, services) = Build(s =>
-        {
-            s.AddHttpClient("a", c => c.BaseAddress = _server.BaseAddress).AddCircuitBreaker("shared", o => o.Tripper = Tripper.FailureStreak(1));
-            s.AddHttpClient("b", c => c.BaseAddress = _server.BaseAddress).AddCircuitBreaker("shared");
-        });
-        _server.Respond = _ => (500, "{}");
+        using var registry = new CircuitBreakerRegistry();
+        var select = CircuitBreakerHandler.SelectByAuthority(registry, "api");
+        using var first = new HttpRequestMessage(HttpMethod.Get, "https://Example.COM:8443/a");
+        using var second = new HttpRequestMessage(HttpMethod.Get, "https://example.com:8443/b?q=1");
+        using var relative = new HttpRequestMessage(HttpMethod.Get, new Uri("c", UriKind.Relative));
 
-        using var failed = await Client(factory, "a").GetAsync(new Uri("x", UriKind.Relative));
+        var a = select(first);
+        var b = select(second);
 
-        await Assert.ThrowsAsync<CallNotPermittedException>(() => Client(factory, "b").GetAsync(new Uri("x", UriKind.Relative)));
-        Assert.Equal(CircuitState.Open, services.GetRequiredKeyedService<CircuitBreaker>("shared").State);
+        Assert.Same(a, b);
+        Assert.Equal("api/example.com:8443", a.Name);
+        Assert.Equal("api", select(relative).Name);
+        Assert.Throws<ArgumentNullException>(() => CircuitBreakerHandler.SelectByAuthority(null!, "api"));
+        Assert.Throws<ArgumentException>(() => CircuitBreakerHandler.SelectByAuthority(registry, " "));
     }
 
     [Fact]
-    public void SyncSend_GoesThroughTheBreakerToo()
-    {
-        var (factory, services) = Build(s => AddDownstream(s));
-        _server.Respond = _ => (503, "{}");
-
-        using var response = Client(factory).Send(new HttpRequestMessage(HttpMethod.Get, "orders"));
-
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Equal(1, services.GetRequiredKeyedService<CircuitBreaker>("downstream").GetInfo().Metrics.FailureCount);
-    }
-
-    [Fact]
-    public async Task ConfigurationSection_OverridesTheHttpDefaults()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Fluxgate:Breakers:downstream:Tracker"] = "TypeOf(System.Net.Http.HttpRequestException)",
-            ["Fluxgate:Breakers:downstream:Tripper"] = "FailureStreak(1)",
-        }).Build();
-        var (factory, services) = Build(s =>
-        {
-            s.AddCircuitBreakers(configuration.GetSection("Fluxgate"));
-            s.AddHttpClient("downstream", c => c.BaseAddress = _server.BaseAddress).AddCircuitBreaker();
-        });
-        var breaker = services.GetRequiredKeyedService<CircuitBreaker>("downstream");
-
-        _server.Respond = _ => (429, "{}");                           // the result tracker is still the HTTP default
-        using var limited = await Client(factory).GetAsync(new Uri("x", UriKind.Relative));
-
-        Assert.Equal(CircuitState.Open, breaker.State);
-        Assert.Equal("TypeOf(System.Net.Http.HttpRequestException)", services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<CircuitBreakerOptions>>().Get("downstream").Tracker.ToString());
-    }
-
-    [Fact]
-    public async Task Handler_WithoutDependencyInjection_WrapsAnInnerHandler()
+    public async Task Handler_WithoutARegistry_WrapsAnInnerHandler()
     {
         var breaker = new CircuitBreaker(new CircuitBreakerOptions { Tripper = Tripper.FailureStreak(1), ResultTracker = HttpCircuitBreakerDefaults.ResultTracker, TimeProvider = _clock });
         using var client = new HttpClient(new CircuitBreakerHandler(breaker) { InnerHandler = new HttpClientHandler() }) { BaseAddress = _server.BaseAddress };
@@ -257,10 +220,9 @@ public sealed class CircuitBreakerHandlerTests : IDisposable
     [Fact]
     public async Task HandlerTimeout_AtTheLongestAllowed_SendsRequestsNormally()
     {
-        var breaker = new CircuitBreaker(new CircuitBreakerOptions { TimeProvider = _clock });
-        using var client = new HttpClient(new CircuitBreakerHandler(_ => breaker, HttpCircuitBreakerHandlerOptions.MaxTimeout, _clock) { InnerHandler = new HttpClientHandler() }) { BaseAddress = _server.BaseAddress };
+        var breaker = Breaker();
 
-        using var response = await client.GetAsync(new Uri("x", UriKind.Relative));
+        using var response = await Client(new CircuitBreakerHandler(_ => breaker, HttpCircuitBreakerHandlerOptions.MaxTimeout, _clock)).GetAsync(new Uri("x", UriKind.Relative));
 
         Assert.Equal(200, (int)response.StatusCode);
     }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Fluxgate.Http.Tests;
 
@@ -12,16 +11,17 @@ namespace Fluxgate.Http.Tests;
 /// </summary>
 public sealed class FaultInjectionTests : IDisposable
 {
-    private readonly ServiceProvider _services;
     private readonly RawServer _server;
+    private readonly CircuitBreaker _breaker;
+    private readonly HttpClient _client;
 
     public FaultInjectionTests()
     {
         _server = new RawServer();
-        var services = new ServiceCollection();
-        services.AddHttpClient("flaky", c => c.BaseAddress = new Uri($"http://127.0.0.1:{_server.Port}/"))
-            .AddCircuitBreaker(null, o => { o.Tripper = Tripper.FailureStreak(1000); o.Permit = Permit.All(); });
-        _services = services.BuildServiceProvider();
+        var options = new CircuitBreakerOptions { Name = "flaky", Tripper = Tripper.FailureStreak(1000), Permit = Permit.All() };
+        HttpCircuitBreakerDefaults.Apply(options);
+        _breaker = new CircuitBreaker(options);
+        _client = new HttpClient(new CircuitBreakerHandler(_breaker) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = new Uri($"http://127.0.0.1:{_server.Port}/") };
     }
 
     public enum Fault
@@ -35,7 +35,7 @@ public sealed class FaultInjectionTests : IDisposable
 
     public void Dispose()
     {
-        _services.Dispose();
+        _client.Dispose();
         _server.Dispose();
     }
 
@@ -48,13 +48,11 @@ public sealed class FaultInjectionTests : IDisposable
     public async Task BrokenDownstream_ReachesTheCallerOnlyAsHttpRequestExceptionAndIsCountedInsideTheHandler(Fault fault, bool failsBeforeHeaders)
     {
         _server.Fault = fault;
-        using var client = _services.GetRequiredService<IHttpClientFactory>().CreateClient("flaky");
-        var breaker = _services.GetRequiredKeyedService<CircuitBreaker>("flaky");
 
-        var error = await Record.ExceptionAsync(() => client.GetStringAsync(new Uri("data", UriKind.Relative)));
+        var error = await Record.ExceptionAsync(() => _client.GetStringAsync(new Uri("data", UriKind.Relative)));
 
         Assert.IsAssignableFrom<HttpRequestException>(error);
-        var metrics = breaker.GetInfo().Metrics;
+        var metrics = _breaker.GetInfo().Metrics;
         Assert.Equal(1, metrics.TotalCount);
         // A failure before the response headers is the handler's (counted); one while reading the body happens after
         // the handler returned the response, so the breaker saw a 200.
@@ -82,13 +80,12 @@ public sealed class FaultInjectionTests : IDisposable
     public async Task PreCancelledCaller_NeverConnectsAndIsNotCounted()
     {
         _server.Fault = Fault.Reset;
-        using var client = _services.GetRequiredService<IHttpClientFactory>().CreateClient("flaky");
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetAsync(new Uri("x", UriKind.Relative), cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.GetAsync(new Uri("x", UriKind.Relative), cts.Token));
 
-        Assert.Equal(0, _services.GetRequiredKeyedService<CircuitBreaker>("flaky").GetInfo().Metrics.TotalCount);
+        Assert.Equal(0, _breaker.GetInfo().Metrics.TotalCount);
         Assert.Equal(0, _server.Connections);
     }
 

@@ -1,4 +1,3 @@
-using Fluxgate.Configuration;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Fluxgate.Simulator;
@@ -215,11 +214,11 @@ internal static class Simulation
         return new CircuitBreakerOptions
         {
             Name = policy.Name,
-            Window = Parse("window", ComponentExpression.ParseWindow, policy.Window),
-            Tracker = Parse("tracker", ComponentExpression.ParseTracker, policy.Tracker),
-            Tripper = Parse("tripper", ComponentExpression.ParseTripper, policy.Tripper),
-            Retry = Parse("retry", e => ComponentExpression.ParseRetry(e, new Random(seed)), policy.Retry),
-            Permit = Parse("permit", e => ComponentExpression.ParsePermit(e, new Random(seed + 1)), policy.Permit),
+            Window = Parse("window", Window.Parse, policy.Window),
+            Tracker = Parse("tracker", Tracker.Parse, policy.Tracker),
+            Tripper = Parse("tripper", Tripper.Parse, policy.Tripper),
+            Retry = Parse("retry", e => Retry.Parse(e, new Random(seed)), policy.Retry),
+            Permit = Parse("permit", e => Permit.Parse(e, new Random(seed + 1)), policy.Permit),
             MaxHalfOpenCalls = policy.MaxHalfOpenCalls,
             TimeProvider = clock,
             Listeners = { new TransitionRecorder(transitions) },
@@ -230,7 +229,7 @@ internal static class Simulation
     {
         try
         {
-            return ComponentExpression.ParseTripper(policy.Tripper).GetSlowThresholds() is [var first, ..] ? first : null;
+            return Tripper.Parse(policy.Tripper).GetSlowThresholds() is [var first, ..] ? first : null;
         }
         catch (ExpressionException exception)
         {

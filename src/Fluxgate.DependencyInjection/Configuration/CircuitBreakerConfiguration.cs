@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
-namespace Fluxgate.Configuration;
+namespace Fluxgate.DependencyInjection;
 
 /// <summary>Applies one breaker's configuration section (<c>Fluxgate:Breakers:&lt;name&gt;</c>) to options.</summary>
 internal static class CircuitBreakerConfiguration
@@ -11,6 +11,7 @@ internal static class CircuitBreakerConfiguration
     // to log while the breaker keeps its settings.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CircuitBreakerOptions, CircuitBreakerConfigurationException> s_errors = [];
 
+    /// <summary>The keys of a breaker's section, matched ignoring case as <c>IConfiguration</c> matches keys.</summary>
     public static readonly string[] Keys = ["Window", "Tracker", "Tripper", "Retry", "Permit", "MaxHalfOpenCalls"];
 
     /// <summary>Applies <paramref name="section"/> for an options pipeline: an error is attached to the options, not thrown.</summary>
@@ -42,7 +43,7 @@ internal static class CircuitBreakerConfiguration
         var name = section.Key;
         foreach (var child in section.GetChildren())
         {
-            if (Array.IndexOf(Keys, child.Key) < 0)
+            if (!Keys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
             {
                 throw new CircuitBreakerConfigurationException(name, child.Key, child.Path, $"Unknown key; expected one of {string.Join(", ", Keys)}.", null);
             }
@@ -54,11 +55,11 @@ internal static class CircuitBreakerConfiguration
         }
 
         options.Name = name;
-        Read(section, "Window", options, static (o, v) => o.Window = ComponentExpression.ParseWindow(v));
-        Read(section, "Tracker", options, static (o, v) => o.Tracker = ComponentExpression.ParseTracker(v));
-        Read(section, "Tripper", options, static (o, v) => o.Tripper = ComponentExpression.ParseTripper(v));
-        Read(section, "Retry", options, static (o, v) => o.Retry = ComponentExpression.ParseRetry(v));
-        Read(section, "Permit", options, static (o, v) => o.Permit = ComponentExpression.ParsePermit(v));
+        Read(section, "Window", options, static (o, v) => o.Window = Window.Parse(v));
+        Read(section, "Tracker", options, static (o, v) => o.Tracker = Tracker.Parse(v));
+        Read(section, "Tripper", options, static (o, v) => o.Tripper = Tripper.Parse(v));
+        Read(section, "Retry", options, static (o, v) => o.Retry = Retry.Parse(v));
+        Read(section, "Permit", options, static (o, v) => o.Permit = Permit.Parse(v));
 
         var max = section.GetSection("MaxHalfOpenCalls");
         if (max.Value is { } text)
@@ -86,7 +87,7 @@ internal static class CircuitBreakerConfiguration
         }
         catch (ExpressionException exception)
         {
-            throw new CircuitBreakerConfigurationException(section.Key, key, child.Path, exception.Message, value, exception);
+            throw new CircuitBreakerConfigurationException(section.Key, child.Key, child.Path, exception.Message, value, exception);
         }
     }
 }

@@ -1,4 +1,4 @@
-namespace Fluxgate.Configuration;
+namespace Fluxgate.DependencyInjection;
 
 /// <summary>A circuit breaker's configuration section holds a value that cannot be used; the message names the breaker, the key, the position and what was expected.</summary>
 public sealed class CircuitBreakerConfigurationException : Exception

@@ -18,6 +18,20 @@ public abstract class Permit
     /// <returns><see langword="true"/> to run the call.</returns>
     public abstract bool Admit(TimeSpan elapsedSinceHalfOpen);
 
+    /// <summary>Reads a permit written as its factory: <c>All()</c>, <c>Random(0.5)</c> or <c>RampUp(0.1, 1, 1m)</c>, the form the built-in permits' <see cref="object.ToString"/> writes.</summary>
+    /// <param name="expression">The expression.</param>
+    /// <param name="random">The source of randomness; <see cref="Random.Shared"/> when <see langword="null"/>. A seeded instance makes runs reproducible.</param>
+    /// <returns>The permit.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="expression"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ExpressionException">The expression is not a valid permit; the exception says where, what was expected and what was found.</exception>
+    /// <remarks>
+    /// Calls take positional or named arguments (<c>Backoff(initial: 10s, multiplier: 3)</c>), named as the C# parameters.
+    /// Numbers are written as in C# (<c>0.5</c>, <c>20</c>); durations need a unit: <c>ms</c>, <c>s</c>, <c>m</c> or <c>h</c>
+    /// (<c>500ms</c>, <c>1.5s</c>). Names are case-sensitive, as in C#. Expressions longer than 4,096 characters or nested
+    /// deeper than 32 levels are rejected.
+    /// </remarks>
+    public static Permit Parse(string expression, Random? random = null) => ExpressionParser.Parse(expression, Grammar.Permits, random);
+
     /// <summary>Admit every call (up to <see cref="CircuitBreakerOptions.MaxHalfOpenCalls"/> at once).</summary>
     /// <returns>The permit.</returns>
     public static Permit All() => AllPermit.Instance;
@@ -29,10 +43,7 @@ public abstract class Permit
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="ratio"/> is not in [0, 1].</exception>
     public static Permit Random(double ratio, Random? random = null)
     {
-        if (!(ratio >= 0 && ratio <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(ratio), ratio, "Must be between 0 and 1.");
-        }
+        Rules.Probability(ratio, nameof(ratio))?.Throw();
 
         return new RampUpPermit(ratio, ratio, TimeSpan.MaxValue, random);
     }
@@ -46,20 +57,13 @@ public abstract class Permit
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of its range.</exception>
     public static Permit RampUp(double initial, double final, TimeSpan duration, Random? random = null)
     {
-        if (!(initial > 0 && initial <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(initial), initial, "Must be greater than 0 and at most 1.");
-        }
-
+        Rules.Ratio(initial, nameof(initial))?.Throw();
         if (!(final >= initial && final <= 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(final), final, $"Must be between initial ({initial}) and 1.");
+            new ArgumentRejection(nameof(final), final, $"between initial ({Syntax.Number(initial)}) and 1").Throw();
         }
 
-        if (duration <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(duration), duration, "Must be greater than zero.");
-        }
+        Rules.Positive(duration, nameof(duration))?.Throw();
 
         return new RampUpPermit(initial, final, duration, random);
     }
@@ -78,7 +82,7 @@ public abstract class Permit
 
         public override bool Admit(TimeSpan elapsedSinceHalfOpen) => true;
 
-        public override string ToString() => "All()";
+        public override string ToString() => Grammar.AllPermit.Print();
     }
 
     private sealed class RampUpPermit(double initial, double final, TimeSpan duration, Random? random) : Permit
@@ -94,7 +98,7 @@ public abstract class Permit
         }
 
         public override string ToString() => initial == final && duration == TimeSpan.MaxValue
-            ? $"Random({ExpressionSyntax.Number(initial)})"
-            : $"RampUp({ExpressionSyntax.Number(initial)}, {ExpressionSyntax.Number(final)}, {ExpressionSyntax.Duration(duration)})";
+            ? Grammar.Random.Print(initial)
+            : Grammar.RampUp.Print(initial, final, duration);
     }
 }

@@ -21,6 +21,20 @@ public abstract class Retry
     /// <returns>The wait (zero or more), or <see cref="Timeout.InfiniteTimeSpan"/> for never.</returns>
     public abstract TimeSpan GetWaitDuration(int reopens);
 
+    /// <summary>Reads a retry written as its factory: <c>Always()</c>, <c>Never()</c>, <c>Cooldown(60s)</c>, <c>Cooldown(60s, 0.1)</c> or <c>Backoff(10s, 2, 5m, 0.1)</c>, the form the built-in retries' <see cref="object.ToString"/> writes.</summary>
+    /// <param name="expression">The expression.</param>
+    /// <param name="random">The source of jitter; <see cref="Random.Shared"/> when <see langword="null"/>. A seeded instance makes runs reproducible.</param>
+    /// <returns>The retry.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="expression"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ExpressionException">The expression is not a valid retry; the exception says where, what was expected and what was found.</exception>
+    /// <remarks>
+    /// Calls take positional or named arguments (<c>Backoff(initial: 10s, multiplier: 3)</c>), named as the C# parameters.
+    /// Numbers are written as in C# (<c>0.5</c>, <c>20</c>); durations need a unit: <c>ms</c>, <c>s</c>, <c>m</c> or <c>h</c>
+    /// (<c>500ms</c>, <c>1.5s</c>). Names are case-sensitive, as in C#. Expressions longer than 4,096 characters or nested
+    /// deeper than 32 levels are rejected.
+    /// </remarks>
+    public static Retry Parse(string expression, Random? random = null) => ExpressionParser.Parse(expression, Grammar.Retries, random);
+
     /// <summary>Probe on the very next call after opening.</summary>
     /// <returns>The retry.</returns>
     public static Retry Always() => ConstantRetry.AlwaysInstance;
@@ -37,8 +51,8 @@ public abstract class Retry
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is not positive or <paramref name="jitterRatio"/> is not in [0, 1).</exception>
     public static Retry Cooldown(TimeSpan duration, double jitterRatio = 0, Random? random = null)
     {
-        CheckPositive(duration);
-        CheckJitter(jitterRatio);
+        Rules.Positive(duration, nameof(duration))?.Throw();
+        Rules.Jitter(jitterRatio, nameof(jitterRatio))?.Throw();
         return new BackoffRetry(duration, 1, duration, jitterRatio, random);
     }
 
@@ -52,46 +66,26 @@ public abstract class Retry
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of its range.</exception>
     public static Retry Backoff(TimeSpan initial, double multiplier = 2.0, TimeSpan? maxDuration = null, double jitterRatio = 0, Random? random = null)
     {
-        CheckPositive(initial);
-        if (!(multiplier > 1) || double.IsInfinity(multiplier))
-        {
-            throw new ArgumentOutOfRangeException(nameof(multiplier), multiplier, "Must be a finite number greater than 1.");
-        }
-
+        Rules.Positive(initial, nameof(initial))?.Throw();
+        Rules.Multiplier(multiplier, nameof(multiplier))?.Throw();
         var max = maxDuration ?? TimeSpan.FromTicks(Math.Max(initial.Ticks, DefaultMaxBackoff.Ticks));
         if (max < initial)
         {
-            throw new ArgumentOutOfRangeException(nameof(maxDuration), max, $"Must be at least initial ({initial}).");
+            new ArgumentRejection(nameof(maxDuration), max, $"at least initial ({Syntax.Duration(initial)})").Throw();
         }
 
-        CheckJitter(jitterRatio);
+        Rules.Jitter(jitterRatio, nameof(jitterRatio))?.Throw();
         return new BackoffRetry(initial, multiplier, max, jitterRatio, random);
     }
 
-    private static void CheckPositive(TimeSpan duration, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(duration))] string? name = null)
+    private sealed class ConstantRetry(TimeSpan wait) : Retry
     {
-        if (duration <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(name, duration, "Must be greater than zero.");
-        }
-    }
-
-    private static void CheckJitter(double jitterRatio)
-    {
-        if (!(jitterRatio >= 0 && jitterRatio < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(jitterRatio), jitterRatio, "Must be at least 0 and less than 1.");
-        }
-    }
-
-    private sealed class ConstantRetry(TimeSpan wait, string text) : Retry
-    {
-        public static readonly ConstantRetry AlwaysInstance = new(TimeSpan.Zero, "Always()");
-        public static readonly ConstantRetry NeverInstance = new(Timeout.InfiniteTimeSpan, "Never()");
+        public static readonly ConstantRetry AlwaysInstance = new(TimeSpan.Zero);
+        public static readonly ConstantRetry NeverInstance = new(Timeout.InfiniteTimeSpan);
 
         public override TimeSpan GetWaitDuration(int reopens) => wait;
 
-        public override string ToString() => text;
+        public override string ToString() => (wait == Timeout.InfiniteTimeSpan ? Grammar.Never : Grammar.Always).Print();
     }
 
     private sealed class BackoffRetry(TimeSpan initial, double multiplier, TimeSpan max, double jitterRatio, Random? random) : Retry
@@ -112,10 +106,10 @@ public abstract class Retry
 
         public override string ToString()
         {
-            var jitter = jitterRatio > 0 ? ", " + ExpressionSyntax.Number(jitterRatio) : string.Empty;
+            object? jitter = jitterRatio > 0 ? jitterRatio : null;
             return multiplier == 1
-                ? $"Cooldown({ExpressionSyntax.Duration(initial)}{jitter})"
-                : $"Backoff({ExpressionSyntax.Duration(initial)}, {ExpressionSyntax.Number(multiplier)}, {ExpressionSyntax.Duration(max)}{jitter})";
+                ? Grammar.Cooldown.Print(initial, jitter)
+                : Grammar.Backoff.Print(initial, multiplier, max, jitter);
         }
     }
 }

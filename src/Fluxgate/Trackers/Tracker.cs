@@ -18,6 +18,23 @@ public abstract class Tracker
     /// <returns><see langword="true"/> to record a failure; <see langword="false"/> to record nothing.</returns>
     public abstract bool IsFailure(Exception exception);
 
+    /// <summary>
+    /// Reads a tracker written as its factories: <c>All()</c> or <c>TypeOf(type, …)</c> with full type names, combined with
+    /// <c>&amp;</c>, <c>|</c>, <c>~</c> (or <c>!</c>) and parentheses, e.g. <c>TypeOf(System.Net.Http.HttpRequestException) | TypeOf(System.TimeoutException)</c>.
+    /// </summary>
+    /// <param name="expression">The expression.</param>
+    /// <returns>The tracker.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="expression"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ExpressionException">The expression is not a valid tracker; the exception says where, what was expected and what was found.</exception>
+    /// <remarks>
+    /// Type names are resolved without loading assemblies a configuration names: <see cref="Type.GetType(string)"/>, then the
+    /// assemblies already loaded, then the framework assembly named by the namespace (<c>System.Net.Http</c> for
+    /// <c>System.Net.Http.HttpRequestException</c>). Assembly-qualified and generic names are not accepted, and each type must
+    /// derive from <see cref="Exception"/>. <see cref="Custom"/> trackers print as <c>Custom(...)</c> and cannot be read back.
+    /// A trimmed or native AOT application must keep the exception types its expressions name (they are found by name).
+    /// </remarks>
+    public static Tracker Parse(string expression) => ExpressionParser.Parse(expression, Grammar.Trackers);
+
     /// <summary>A tracker that counts every exception as a failure.</summary>
     /// <returns>The tracker.</returns>
     public static Tracker All() => AllTracker.Instance;
@@ -125,7 +142,7 @@ public abstract class Tracker
 
         public override bool IsFailure(Exception exception) => true;
 
-        public override string ToString() => "All()";
+        public override string ToString() => Grammar.AllTracker.Print();
     }
 
     private sealed class TypeOfTracker<TException> : Tracker
@@ -135,7 +152,7 @@ public abstract class Tracker
 
         public override bool IsFailure(Exception exception) => exception is TException;
 
-        public override string ToString() => $"TypeOf({typeof(TException).FullName})";
+        public override string ToString() => Grammar.TypeOf.Print(typeof(TException));
     }
 
     private sealed class TypesTracker(Type[] types) : Tracker
@@ -153,24 +170,24 @@ public abstract class Tracker
             return false;
         }
 
-        public override string ToString() => $"TypeOf({string.Join(", ", types.Select(t => t.FullName))})";
+        public override string ToString() => Grammar.TypeOf.Print((object)types);
     }
 
     private sealed class CustomTracker(Func<Exception, bool> predicate) : Tracker
     {
         public override bool IsFailure(Exception exception) => predicate(exception);
 
-        public override string ToString() => "Custom(...)";
+        public override string ToString() => Grammar.Custom;
     }
 
-    private sealed class AndTracker(Tracker left, Tracker right) : Tracker, ExpressionSyntax.IAndCombination
+    private sealed class AndTracker(Tracker left, Tracker right) : Tracker, Syntax.IAndCombination
     {
         public override bool IsFailure(Exception exception) => left.IsFailure(exception) && right.IsFailure(exception);
 
-        public override string ToString() => $"{ExpressionSyntax.Operand(left)} & {ExpressionSyntax.Operand(right)}";
+        public override string ToString() => $"{Syntax.Operand(left)} & {Syntax.Operand(right)}";
     }
 
-    private sealed class OrTracker(Tracker left, Tracker right) : Tracker, ExpressionSyntax.IOrCombination
+    private sealed class OrTracker(Tracker left, Tracker right) : Tracker, Syntax.IOrCombination
     {
         public override bool IsFailure(Exception exception) => left.IsFailure(exception) || right.IsFailure(exception);
 
@@ -181,6 +198,6 @@ public abstract class Tracker
     {
         public override bool IsFailure(Exception exception) => !inner.IsFailure(exception);
 
-        public override string ToString() => $"~{ExpressionSyntax.Operand(inner, underNot: true)}";
+        public override string ToString() => $"~{Syntax.Operand(inner, underNot: true)}";
     }
 }

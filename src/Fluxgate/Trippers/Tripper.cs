@@ -28,6 +28,23 @@ public abstract class Tripper
     /// <returns>The direct children; none by default.</returns>
     protected virtual IEnumerable<Tripper> GetChildren() => [];
 
+    /// <summary>
+    /// Reads a tripper written as its factories, combined with <c>&amp;</c>, <c>|</c>, <c>~</c> (or <c>!</c>) and parentheses,
+    /// <c>&amp;</c> binding tighter than <c>|</c>: e.g. <c>MinRequests(20) &amp; ((Closed() &amp; FailureRate(0.6)) | (HalfOpened() &amp; FailureRate(0.5)))</c>,
+    /// the form the built-in trippers' <see cref="object.ToString"/> writes.
+    /// </summary>
+    /// <param name="expression">The expression.</param>
+    /// <returns>The tripper.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="expression"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ExpressionException">The expression is not a valid tripper; the exception says where, what was expected and what was found.</exception>
+    /// <remarks>
+    /// Calls take positional or named arguments (<c>Backoff(initial: 10s, multiplier: 3)</c>), named as the C# parameters.
+    /// Numbers are written as in C# (<c>0.5</c>, <c>20</c>); durations need a unit: <c>ms</c>, <c>s</c>, <c>m</c> or <c>h</c>
+    /// (<c>500ms</c>, <c>1.5s</c>). Names are case-sensitive, as in C#. Expressions longer than 4,096 characters or nested
+    /// deeper than 32 levels are rejected.
+    /// </remarks>
+    public static Tripper Parse(string expression) => ExpressionParser.Parse(expression, Grammar.Trippers);
+
     /// <summary>True while the breaker decides in <see cref="CircuitState.Closed"/>.</summary>
     /// <returns>The tripper.</returns>
     public static Tripper Closed() => StateTripper.ClosedInstance;
@@ -40,32 +57,53 @@ public abstract class Tripper
     /// <param name="count">The minimum number of calls; ≥ 1.</param>
     /// <returns>The tripper.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is less than 1.</exception>
-    public static Tripper MinRequests(int count) => new MinRequestsTripper(CheckCount(count));
+    public static Tripper MinRequests(int count)
+    {
+        Rules.AtLeastOne(count, nameof(count))?.Throw();
+        return new MinRequestsTripper(count);
+    }
 
     /// <summary>True when the window's failure rate is ≥ <paramref name="ratio"/>; false on an empty window.</summary>
     /// <param name="ratio">The threshold, in (0, 1].</param>
     /// <returns>The tripper.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="ratio"/> is not in (0, 1].</exception>
-    public static Tripper FailureRate(double ratio) => new FailureRateTripper(CheckRatio(ratio));
+    public static Tripper FailureRate(double ratio)
+    {
+        Rules.Ratio(ratio, nameof(ratio))?.Throw();
+        return new FailureRateTripper(ratio);
+    }
 
     /// <summary>True when the window's average duration is ≥ <paramref name="threshold"/>; false on an empty window.</summary>
     /// <param name="threshold">The latency threshold; &gt; 0.</param>
     /// <returns>The tripper.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="threshold"/> is not positive.</exception>
-    public static Tripper AvgLatency(TimeSpan threshold) => new AvgLatencyTripper(CheckDuration(threshold));
+    public static Tripper AvgLatency(TimeSpan threshold)
+    {
+        Rules.Positive(threshold, nameof(threshold))?.Throw();
+        return new AvgLatencyTripper(threshold);
+    }
 
     /// <summary>True when the share of calls lasting ≥ <paramref name="threshold"/> is ≥ <paramref name="ratio"/>; false on an empty window.</summary>
     /// <param name="ratio">The threshold share of slow calls, in (0, 1].</param>
     /// <param name="threshold">How long a call must last to be slow; &gt; 0.</param>
     /// <returns>The tripper.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="ratio"/> is not in (0, 1] or <paramref name="threshold"/> is not positive.</exception>
-    public static Tripper SlowRate(double ratio, TimeSpan threshold) => new SlowRateTripper(CheckRatio(ratio), CheckDuration(threshold));
+    public static Tripper SlowRate(double ratio, TimeSpan threshold)
+    {
+        Rules.Ratio(ratio, nameof(ratio))?.Throw();
+        Rules.Positive(threshold, nameof(threshold))?.Throw();
+        return new SlowRateTripper(ratio, threshold);
+    }
 
     /// <summary>True after at least <paramref name="count"/> consecutive tracked failures.</summary>
     /// <param name="count">The streak length; ≥ 1.</param>
     /// <returns>The tripper.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is less than 1.</exception>
-    public static Tripper FailureStreak(int count) => new FailureStreakTripper(CheckCount(count));
+    public static Tripper FailureStreak(int count)
+    {
+        Rules.AtLeastOne(count, nameof(count))?.Throw();
+        return new FailureStreakTripper(count);
+    }
 
     /// <summary>True when both trippers are.</summary>
     /// <param name="left">The first tripper.</param>
@@ -161,51 +199,21 @@ public abstract class Tripper
         }
     }
 
-    private static int CheckCount(int count)
+    private sealed class StateTripper(CircuitState state) : Tripper
     {
-        if (count < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(count), count, "Must be at least 1.");
-        }
-
-        return count;
-    }
-
-    private static double CheckRatio(double ratio, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(ratio))] string? name = null)
-    {
-        if (!(ratio > 0 && ratio <= 1))
-        {
-            throw new ArgumentOutOfRangeException(name, ratio, "Must be greater than 0 and at most 1.");
-        }
-
-        return ratio;
-    }
-
-    private static TimeSpan CheckDuration(TimeSpan duration, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(duration))] string? name = null)
-    {
-        if (duration <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(name, duration, "Must be greater than zero.");
-        }
-
-        return duration;
-    }
-
-    private sealed class StateTripper(CircuitState state, string text) : Tripper
-    {
-        public static readonly StateTripper ClosedInstance = new(CircuitState.Closed, "Closed()");
-        public static readonly StateTripper HalfOpenInstance = new(CircuitState.HalfOpen, "HalfOpened()");
+        public static readonly StateTripper ClosedInstance = new(CircuitState.Closed);
+        public static readonly StateTripper HalfOpenInstance = new(CircuitState.HalfOpen);
 
         public override bool Evaluate(CallContext context) => context.State == state;
 
-        public override string ToString() => text;
+        public override string ToString() => (state == CircuitState.Closed ? Grammar.Closed : Grammar.HalfOpened).Print();
     }
 
     private sealed class MinRequestsTripper(int count) : Tripper
     {
         public override bool Evaluate(CallContext context) => context.Metric.TotalCount >= count;
 
-        public override string ToString() => $"MinRequests({count})";
+        public override string ToString() => Grammar.MinRequests.Print(count);
     }
 
     private sealed class FailureRateTripper(double ratio) : Tripper
@@ -213,14 +221,14 @@ public abstract class Tripper
         // FailureRate is null on an empty window, and a lifted comparison with null is false.
         public override bool Evaluate(CallContext context) => context.Metric.FailureRate >= ratio;
 
-        public override string ToString() => $"FailureRate({ExpressionSyntax.Number(ratio)})";
+        public override string ToString() => Grammar.FailureRate.Print(ratio);
     }
 
     private sealed class AvgLatencyTripper(TimeSpan threshold) : Tripper
     {
         public override bool Evaluate(CallContext context) => context.Metric.AvgDuration >= threshold;
 
-        public override string ToString() => $"AvgLatency({ExpressionSyntax.Duration(threshold)})";
+        public override string ToString() => Grammar.AvgLatency.Print(threshold);
     }
 
     private sealed class SlowRateTripper(double ratio, TimeSpan threshold) : Tripper
@@ -229,23 +237,23 @@ public abstract class Tripper
 
         public override bool Evaluate(CallContext context) => context.Metric.SlowRate(threshold) >= ratio;
 
-        public override string ToString() => $"SlowRate({ExpressionSyntax.Number(ratio)}, {ExpressionSyntax.Duration(threshold)})";
+        public override string ToString() => Grammar.SlowRate.Print(ratio, threshold);
     }
 
     private sealed class FailureStreakTripper(int count) : Tripper
     {
         public override bool Evaluate(CallContext context) => context.ConsecutiveFailures >= count;
 
-        public override string ToString() => $"FailureStreak({count})";
+        public override string ToString() => Grammar.FailureStreak.Print(count);
     }
 
-    private sealed class AndTripper(Tripper left, Tripper right) : Tripper, ExpressionSyntax.IAndCombination
+    private sealed class AndTripper(Tripper left, Tripper right) : Tripper, Syntax.IAndCombination
     {
         public override bool Evaluate(CallContext context) => left.Evaluate(context) && right.Evaluate(context);
 
         protected override IEnumerable<Tripper> GetChildren() => [left, right];
 
-        public override string ToString() => $"{ExpressionSyntax.Operand(left)} & {ExpressionSyntax.Operand(right)}";
+        public override string ToString() => $"{Syntax.Operand(left)} & {Syntax.Operand(right)}";
     }
 
     private sealed class NotTripper(Tripper inner) : Tripper
@@ -254,10 +262,10 @@ public abstract class Tripper
 
         protected override IEnumerable<Tripper> GetChildren() => [inner];
 
-        public override string ToString() => $"~{ExpressionSyntax.Operand(inner, underNot: true)}";
+        public override string ToString() => $"~{Syntax.Operand(inner, underNot: true)}";
     }
 
-    private sealed class OrTripper(Tripper left, Tripper right) : Tripper, ExpressionSyntax.IOrCombination
+    private sealed class OrTripper(Tripper left, Tripper right) : Tripper, Syntax.IOrCombination
     {
         public override bool Evaluate(CallContext context) => left.Evaluate(context) || right.Evaluate(context);
 

@@ -26,7 +26,7 @@ public sealed class CountWindow : Window
     {
         if (size < 1 || size > MaxSize)
         {
-            throw new ArgumentOutOfRangeException(nameof(size), size, $"Must be between 1 and {MaxSize:N0} calls.");
+            new ArgumentRejection(nameof(size), size, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"between 1 and {MaxSize:N0} calls")).Throw();
         }
 
         _slots = new long[size];
@@ -37,7 +37,7 @@ public sealed class CountWindow : Window
 
     /// <summary>Returns the window as the configuration binding writes it, e.g. <c>Count(100)</c>.</summary>
     /// <returns>The expression.</returns>
-    public override string ToString() => $"Count({Size.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+    public override string ToString() => Grammar.Count.Print(Size);
 
     /// <inheritdoc/>
     public override Metric GetMetric() => new(_count, _failures, _totalTicks, ThresholdSet, _slowCounts);

@@ -44,12 +44,12 @@ public sealed class TimeWindow : Window
     {
         if (size < TimeSpan.FromSeconds(1) || size > MaxSize)
         {
-            throw new ArgumentOutOfRangeException(nameof(size), size, $"Must be between 1 second and {MaxSize.TotalSeconds:N0} seconds.");
+            new ArgumentRejection(nameof(size), size, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"between 1 second and {MaxSize.TotalSeconds:N0} seconds")).Throw();
         }
 
         if (size.Ticks % TimeSpan.TicksPerSecond != 0)
         {
-            throw new ArgumentException($"Must be a whole number of seconds (one bucket per second), not {size}.", nameof(size));
+            new ArgumentRejection(nameof(size), size, "a whole number of seconds (one bucket per second)", OutOfRange: false).Throw();
         }
 
         _seconds = (int)(size.Ticks / TimeSpan.TicksPerSecond);
@@ -65,7 +65,7 @@ public sealed class TimeWindow : Window
 
     /// <summary>Returns the window as the configuration binding writes it, e.g. <c>Time(60s)</c>.</summary>
     /// <returns>The expression.</returns>
-    public override string ToString() => $"Time({ExpressionSyntax.Duration(Size)})";
+    public override string ToString() => Grammar.Time.Print(Size);
 
     /// <inheritdoc/>
     public override Metric GetMetric() => GetMetric(TimeProvider.GetTimestamp());

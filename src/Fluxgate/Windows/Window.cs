@@ -36,6 +36,19 @@ public abstract class Window
     /// <summary>Gets the thresholds as the internal shared set, for the built-in windows' allocation-free snapshots.</summary>
     private protected SlowThresholdSet ThresholdSet => _thresholdSet;
 
+    /// <summary>Reads a window written as its constructor: <c>Count(100)</c> or <c>Time(60s)</c>, the form the built-in windows' <see cref="object.ToString"/> writes.</summary>
+    /// <param name="expression">The expression.</param>
+    /// <returns>A new window.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="expression"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ExpressionException">The expression is not a valid window; the exception says where, what was expected and what was found.</exception>
+    /// <remarks>
+    /// Calls take positional or named arguments (<c>Backoff(initial: 10s, multiplier: 3)</c>), named as the C# parameters.
+    /// Numbers are written as in C# (<c>0.5</c>, <c>20</c>); durations need a unit: <c>ms</c>, <c>s</c>, <c>m</c> or <c>h</c>
+    /// (<c>500ms</c>, <c>1.5s</c>). Names are case-sensitive, as in C#. Expressions longer than 4,096 characters or nested
+    /// deeper than 32 levels are rejected.
+    /// </remarks>
+    public static Window Parse(string expression) => ExpressionParser.Parse(expression, Grammar.Windows);
+
     /// <summary>Returns a snapshot of the outcomes currently in the window.</summary>
     /// <returns>The snapshot; a time-based window first forgets what has expired.</returns>
     public abstract Metric GetMetric();

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 
-namespace Fluxgate.Configuration;
+namespace Fluxgate;
 
 /// <summary>
 /// Finds a type by full name without letting configuration load arbitrary assemblies: the core library and
@@ -16,7 +16,8 @@ internal static class TypeResolver
         return new HashSet<string>(list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFileNameWithoutExtension).OfType<string>(), StringComparer.OrdinalIgnoreCase);
     });
 
-    [UnconditionalSuppressMessage("Trimming", "IL2057", Justification = "Type names come from configuration; trimmed apps must keep the exception types they name.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2057", Justification = "Type names come from configuration; trimmed apps must keep the exception types they name (Tracker.Parse says so).")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Type names come from configuration; trimmed apps must keep the exception types they name (Tracker.Parse says so).")]
     public static Type? Resolve(string fullName)
     {
         if (fullName.Contains(',', StringComparison.Ordinal) || fullName.Contains('[', StringComparison.Ordinal))

@@ -1,8 +1,8 @@
 using CsCheck;
-using Fluxgate.Configuration;
+using Fluxgate.Tests.Support;
 using Xunit.Abstractions;
 
-namespace Fluxgate.DependencyInjection.Tests.Configuration;
+namespace Fluxgate.Tests.Expressions;
 
 /// <summary>
 /// Hostile configuration strings: random token soups and mutated valid expressions. Every one either reads or fails
@@ -34,11 +34,11 @@ public class ExpressionFuzzTests(ITestOutputHelper output)
 
     private static readonly Func<string, object>[] Parsers =
     [
-        ComponentExpression.ParseWindow,
-        ComponentExpression.ParseTracker,
-        ComponentExpression.ParseTripper,
-        e => ComponentExpression.ParseRetry(e),
-        e => ComponentExpression.ParsePermit(e),
+        Window.Parse,
+        Tracker.Parse,
+        Tripper.Parse,
+        e => Retry.Parse(e),
+        e => Permit.Parse(e),
     ];
 
     private static readonly Gen<string> TokenSoup = Gen.Int[0, Tokens.Length - 1].Array[0, 40].Select(picks => string.Concat(picks.Select(i => Tokens[i])));
@@ -63,20 +63,20 @@ public class ExpressionFuzzTests(ITestOutputHelper output)
         var negations = new string('~', 33) + "Closed()";
         var withinLimit = new string('(', 32) + "Closed()" + new string(')', 32);
 
-        Assert.Equal("Expected at most 32 nested levels of parentheses and negations at position 33, found '('.", Assert.Throws<ExpressionException>(() => ComponentExpression.ParseTripper(parentheses)).Message);
-        Assert.Equal(33, Assert.Throws<ExpressionException>(() => ComponentExpression.ParseTripper(negations)).Position);
-        Assert.Equal("Closed()", ComponentExpression.ParseTripper(withinLimit).ToString());
+        Assert.Equal("Expected at most 32 nested levels of parentheses and negations at position 33, found '('.", Assert.Throws<ExpressionException>(() => Tripper.Parse(parentheses)).Message);
+        Assert.Equal(33, Assert.Throws<ExpressionException>(() => Tripper.Parse(negations)).Position);
+        Assert.Equal("Closed()", Tripper.Parse(withinLimit).ToString());
     }
 
     [Fact]
     public void HugeExpressions_AreRejectedByLengthAndTheLongestAcceptedOneEvaluates()
     {
         var huge = string.Concat(Enumerable.Repeat("Closed() | ", 1_000_000)) + "Closed()";
-        Assert.Equal($"Expected an expression of at most 4,096 characters at position 4097, found {huge.Length:N0} characters.", Assert.Throws<ExpressionException>(() => ComponentExpression.ParseTripper(huge)).Message);
+        Assert.Equal($"Expected an expression of at most 4,096 characters at position 4097, found {huge.Length:N0} characters.", Assert.Throws<ExpressionException>(() => Tripper.Parse(huge)).Message);
 
         // The longest chain that fits: hundreds of operators deep, evaluated without exhausting the stack.
-        var longest = string.Join("|", Enumerable.Repeat("FailureStreak(9)", (ComponentExpression.MaxLength + 1) / 17));
-        var tripper = ComponentExpression.ParseTripper(longest);
+        var longest = string.Join("|", Enumerable.Repeat("FailureStreak(9)", (ExpressionParser.MaxLength + 1) / 17));
+        var tripper = Tripper.Parse(longest);
         Assert.False(tripper.Evaluate(new CallContext(new Metric(1, 1, TimeSpan.Zero), CircuitState.Closed, 1)));
     }
 

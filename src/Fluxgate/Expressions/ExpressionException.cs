@@ -1,4 +1,4 @@
-namespace Fluxgate.Configuration;
+namespace Fluxgate;
 
 /// <summary>A component expression (<c>MinRequests(20) &amp; FailureRate(0.5)</c>) that could not be read: where, what was expected and what was found.</summary>
 public sealed class ExpressionException : FormatException

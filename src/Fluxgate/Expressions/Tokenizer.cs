@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Fluxgate.Configuration;
+namespace Fluxgate;
 
 internal enum TokenKind
 {
@@ -104,11 +104,6 @@ internal static class Tokenizer
         }
 
         var numberText = text[start..i];
-        if (!double.TryParse(numberText, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
-        {
-            throw new ExpressionException(text, start + 1, "a number", $"'{numberText}'");
-        }
-
         var unitStart = i;
         while (i < text.Length && char.IsLetter(text[i]))
         {
@@ -117,29 +112,40 @@ internal static class Tokenizer
 
         if (unitStart == i)
         {
+            if (!double.TryParse(numberText, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+            {
+                throw new ExpressionException(text, start + 1, "a number", $"'{numberText}'");
+            }
+
             return new Token(TokenKind.Number, numberText, start, number);
         }
 
         var unit = text[unitStart..i];
-        var milliseconds = unit switch
+        var unitTicks = unit switch
         {
-            "ms" => 1.0,
-            "s" => 1_000.0,
-            "m" => 60_000.0,
-            "h" => 3_600_000.0,
-            _ => double.NaN,
+            "ms" => TimeSpan.TicksPerMillisecond,
+            "s" => TimeSpan.TicksPerSecond,
+            "m" => TimeSpan.TicksPerMinute,
+            "h" => TimeSpan.TicksPerHour,
+            _ => 0,
         };
-        if (double.IsNaN(milliseconds))
+        if (unitTicks == 0)
         {
             throw new ExpressionException(text, unitStart + 1, "a duration unit (ms, s, m or h)", $"'{unit}'");
         }
 
-        var ticks = number * milliseconds * TimeSpan.TicksPerMillisecond;
-        if (!(Math.Abs(ticks) < TimeSpan.MaxValue.Ticks))
+        // Decimal, not double: durations read back exactly what Syntax.Duration writes, TimeSpan.MaxValue's 19 digits included.
+        if (!decimal.TryParse(numberText, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || Math.Abs(amount) > (TimeSpan.MaxValue.Ticks / unitTicks) + 1)
         {
-            throw new ExpressionException(text, start + 1, "a duration shorter than 29,000 years", $"'{text[start..i]}'");
+            throw new ExpressionException(text, start + 1, "a duration of at most 10,675,199 days", $"'{text[start..i]}'");
         }
 
-        return new Token(TokenKind.Duration, text[start..i], start, number, TimeSpan.FromTicks((long)Math.Round(ticks)));
+        var ticks = decimal.Round(amount * unitTicks);
+        if (ticks > TimeSpan.MaxValue.Ticks || ticks < TimeSpan.MinValue.Ticks)
+        {
+            throw new ExpressionException(text, start + 1, "a duration of at most 10,675,199 days", $"'{text[start..i]}'");
+        }
+
+        return new Token(TokenKind.Duration, text[start..i], start, (double)amount, TimeSpan.FromTicks((long)ticks));
     }
 }

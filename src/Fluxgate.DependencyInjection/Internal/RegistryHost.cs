@@ -1,0 +1,106 @@
+using Fluxgate.Http;
+using Fluxgate.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Fluxgate.DependencyInjection;
+
+/// <summary>
+/// Builds the container's <see cref="CircuitBreakerRegistry"/> from the options system and keeps it in step with it:
+/// breakers are made by <see cref="IOptionsFactory{TOptions}"/> (configuration sections, code, HTTP defaults), use the
+/// container's <see cref="TimeProvider"/> and log through its <see cref="ILoggerFactory"/>, and are reconfigured when
+/// their options reload. Disposed with the container.
+/// </summary>
+internal sealed class RegistryHost : IDisposable
+{
+    private readonly ILogger _logger;
+    private readonly IDisposable? _changeSubscription;
+
+    public RegistryHost(IServiceProvider services)
+    {
+        var factory = services.GetRequiredService<IOptionsFactory<CircuitBreakerOptions>>();
+        var settings = services.GetRequiredService<IOptions<CircuitBreakerRegistryOptions>>().Value;
+        var containerTime = services.GetService<TimeProvider>();
+        var loggerFactory = services.GetService<ILoggerFactory>();
+        _logger = (ILogger?)loggerFactory?.CreateLogger(Log.Category) ?? NullLogger.Instance;
+        var logListener = loggerFactory is null ? null : new LogListener(_logger);
+
+        Registry = new CircuitBreakerRegistry(new CircuitBreakerRegistryOptions
+        {
+            OptionsFactory = name =>
+            {
+                var options = factory.Create(name);
+                CircuitBreakerConfiguration.ThrowIfInvalid(options);
+                if (containerTime is not null && ReferenceEquals(options.TimeProvider, TimeProvider.System))
+                {
+                    options.TimeProvider = containerTime;
+                }
+
+                if (logListener is not null)
+                {
+                    options.Listeners.Add(logListener);
+                }
+
+                return options;
+            },
+            IdleTimeout = settings.IdleTimeout,
+            TimeProvider = containerTime is not null && ReferenceEquals(settings.TimeProvider, TimeProvider.System) ? containerTime : settings.TimeProvider,
+            OnEvicted = settings.OnEvicted,
+            OnCallbackFailure = (breaker, exception) =>
+            {
+                Log.EvictionCallbackFailed(_logger, exception, breaker.Name);
+                settings.OnCallbackFailure?.Invoke(breaker, exception);
+            },
+        });
+
+        // Kept breakers: every name registered in code or configuration, and the breaker of each HTTP client that does
+        // not keep one per authority (then the name is only the template). Code's spelling wins over configuration's.
+        var handlerOptions = services.GetRequiredService<IOptionsMonitor<HttpCircuitBreakerHandlerOptions>>();
+        var registrations = services.GetServices<CircuitBreakerRegistration>()
+            .Where(r => r.Source != RegistrationSource.HttpClient || !handlerOptions.Get(r.ClientName).PerAuthority)
+            .OrderBy(r => r.Source == RegistrationSource.Configuration ? 1 : 0);
+        foreach (var registration in registrations)
+        {
+            if (!Registry.TryGet(registration.Name, out _))
+            {
+                Registry.Add(registration.Name);
+            }
+        }
+
+        _changeSubscription = services.GetService<IOptionsMonitor<CircuitBreakerOptions>>()?.OnChange((_, name) => OnOptionsChanged(name ?? Options.DefaultName));
+    }
+
+    public CircuitBreakerRegistry Registry { get; }
+
+    public void Dispose()
+    {
+        _changeSubscription?.Dispose();
+        Registry.Dispose();
+    }
+
+    private void OnOptionsChanged(string optionsName)
+    {
+        IReadOnlyList<CircuitBreaker> reconfigured;
+        try
+        {
+            reconfigured = Registry.Reconfigure(optionsName);
+        }
+        catch (AggregateException errors)
+        {
+            // A bad reload must not take the application down: each failed breaker keeps its settings and is logged.
+            foreach (var error in errors.InnerExceptions.OfType<CircuitBreakerReconfigurationException>())
+            {
+                Log.ReconfigureFailed(_logger, error.InnerException ?? error, error.CircuitName);
+            }
+
+            return;
+        }
+
+        foreach (var breaker in reconfigured)
+        {
+            Log.Reconfigured(_logger, breaker.Name);
+        }
+    }
+}
