@@ -63,4 +63,60 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, Cli.Run(["--list"], output, new StringWriter()));
         Assert.All(ScenarioReader.BuiltIn, name => Assert.Contains(name, output.ToString(), StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("4.5")]
+    public void Run_SeedThatIsNotAWholeNumber_SaysSoInTheToolsTerms(string seed)
+    {
+        var error = new StringWriter();
+
+        var exit = Cli.Run(["hard-outage", "--seed", seed], new StringWriter(), error);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains($"--seed takes a whole number, e.g. --seed 42, not '{seed}'.", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("duration: 30", "duration: '30' has no unit: write a duration with one, e.g. 30s or 30m (units: ms, s, m, h).")]
+    [InlineData("duration: 2m\ntraffic: { rate: fast }", "traffic.rate: expected a number.")]
+    [InlineData("duration: 2m\ntraffic: { rate: 5, burst: 2 }", "traffic: unknown key 'burst'.")]
+    [InlineData("duration: 2m\nseed: lucky", "seed: expected a whole number.")]
+    public void Run_YamlScenarioWithAWrongValue_SaysWhichKeyAndWhatWasExpected_WithoutJsonOrDotNetTypes(string yaml, string message)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"scenario-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(file, "name: bad\n" + yaml.Replace("\\n", "\n", StringComparison.Ordinal) + "\npolicies:\n  - { name: only }\n");
+        var error = new StringWriter();
+        try
+        {
+            Assert.Equal(2, Cli.Run([file, "--out", _directory], new StringWriter(), error));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        Assert.Equal($"error: {file}: {message}", error.ToString().Trim());
+        Assert.DoesNotContain("JSON", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DefaultOutput_IsUnderTheIgnoredArtifactsFolder()
+    {
+        Assert.StartsWith("artifacts/", Cli.DefaultOutput, StringComparison.Ordinal);
+        var ignore = File.ReadAllLines(Path.Combine(RepositoryRoot(), ".gitignore"));
+        Assert.Contains("/artifacts/", ignore);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Fluxgate.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Fluxgate.sln not found above the test's directory.");
+    }
 }

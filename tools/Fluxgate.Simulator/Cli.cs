@@ -6,6 +6,9 @@ namespace Fluxgate.Simulator;
 /// <summary>The command line: a scenario in, a timeline, figures and a picture out.</summary>
 internal static class Cli
 {
+    /// <summary>Where results go without <c>--out</c>: under <c>artifacts/</c>, which the repository ignores.</summary>
+    public const string DefaultOutput = "artifacts/simulator";
+
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var scenarioArgument = new Argument<string>("scenario")
@@ -13,8 +16,22 @@ internal static class Cli
             Description = $"A scenario file (.json, .yaml) or a built-in scenario: {string.Join(", ", ScenarioReader.BuiltIn)}.",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var outOption = new Option<DirectoryInfo>("--out", "-o") { Description = "Where to write timeline.csv, transitions.csv, summary.md, summary.json and chart.svg (default: simulator-output/<scenario>)." };
-        var seedOption = new Option<int?>("--seed") { Description = "Overrides the scenario's seed: same seed, same output, byte for byte." };
+        var outOption = new Option<DirectoryInfo>("--out", "-o") { Description = $"Where to write timeline.csv, transitions.csv, summary.md, summary.json and chart.svg (default: {DefaultOutput}/<scenario>)." };
+        var seedOption = new Option<int?>("--seed")
+        {
+            Description = "Overrides the scenario's seed: same seed, same output, byte for byte.",
+            CustomParser = result =>
+            {
+                var token = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Join(' ', result.Tokens.Select(t => t.Value));
+                if (int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seed))
+                {
+                    return seed;
+                }
+
+                result.AddError($"--seed takes a whole number, e.g. --seed 42, not '{token}'.");
+                return null;
+            },
+        };
         var listOption = new Option<bool>("--list") { Description = "Lists the built-in scenarios." };
         var root = new RootCommand("Fluxgate policy simulator: replays an outage against circuit breaker policies on a virtual clock.")
         {
@@ -47,7 +64,7 @@ internal static class Cli
                     scenario.Seed = seed;
                 }
 
-                var directory = parse.GetValue(outOption)?.FullName ?? Path.Combine("simulator-output", Path.GetFileNameWithoutExtension(name));
+                var directory = parse.GetValue(outOption)?.FullName ?? Path.Combine(DefaultOutput, Path.GetFileNameWithoutExtension(name));
                 var result = Simulation.Run(scenario);
                 Write(result, directory);
                 output.WriteLine(Reports.SummaryMarkdown(result));

@@ -66,7 +66,7 @@ internal static class Reports
         foreach (var run in result.Runs)
         {
             var m = run.Summary;
-            text.Append(Invariant, $"| {run.Policy.Name} | {Time(m.TimeToDetect, m.Incidents == 0 ? "no incident" : "never opened")} | {m.LostWhileHealthy:N0} | {m.FailedDuringIncident:N0} | {Time(m.TimeToRecovery, m.Incidents == 0 ? "no incident" : "never closed")} | {m.Rejected:N0} | {m.Failed:N0} | {m.Availability * 100:0.00}% | {m.Transitions:N0} |\n");
+            text.Append(Invariant, $"| {run.Policy.Name} | {Detection(m)} | {m.LostWhileHealthy:N0} | {m.FailedDuringIncident:N0} | {Time(m.TimeToRecovery, m.Incidents == 0 ? "no incident" : "never closed")} | {m.Rejected:N0} | {m.Failed:N0} | {m.Availability * 100:0.00}% | {m.Transitions:N0} |\n");
         }
 
         text.Append("\nPolicies:\n\n");
@@ -94,9 +94,20 @@ internal static class Reports
                 var m = run.Summary;
                 json.WriteStartObject();
                 json.WriteString("name", run.Policy.Name);
-                json.WriteNumber("incidents", m.Incidents);
                 json.WriteNumber("incidents_detected", m.Detected);
-                WriteSeconds(json, "time_to_detect_s", m.TimeToDetect);
+                json.WriteStartArray("incidents");
+                foreach (var incident in m.Detections)
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("number", incident.Number);
+                    json.WriteNumber("from_s", Math.Round(incident.From.TotalSeconds, 3));
+                    json.WriteNumber("to_s", Math.Round(incident.To.TotalSeconds, 3));
+                    json.WriteBoolean("detected", incident.Detected);
+                    WriteSeconds(json, "time_to_detect_s", incident.TimeToDetect);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
                 json.WriteNumber("calls_lost_while_healthy", m.LostWhileHealthy);
                 json.WriteNumber("failed_calls_during_incidents", m.FailedDuringIncident);
                 WriteSeconds(json, "time_to_full_recovery_s", m.TimeToRecovery);
@@ -174,6 +185,14 @@ internal static class Reports
         var to = Math.Min(rows, Math.Max(from + 1, (int)((column + 1) * perColumn)));
         return Enumerable.Range(from, to - from);
     }
+
+    /// <summary>Detection per incident: <c>2.4s</c> for one incident, <c>#1 not detected, #2 2.4s</c> for several, <c>no incident</c> for none.</summary>
+    internal static string Detection(Summary summary) => summary.Detections switch
+    {
+        [] => "no incident",
+        [var only] => Time(only.TimeToDetect, "not detected"),
+        var many => string.Join(", ", many.Select(d => $"#{d.Number} {Time(d.TimeToDetect, "not detected")}")),
+    };
 
     private static string Rate(double? rate) => rate is { } r ? r.ToString("0.###", Invariant) : string.Empty;
 

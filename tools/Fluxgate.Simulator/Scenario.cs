@@ -267,12 +267,50 @@ internal static partial class ScenarioReader
         }
         catch (JsonException exception)
         {
-            throw new ScenarioException($"{source}: {(exception.Path is { } path ? path + ": " : string.Empty)}{exception.InnerException?.Message ?? exception.Message}", exception);
+            throw new ScenarioException($"{source}: {Describe(exception, yaml)}", exception);
         }
         catch (YamlDotNet.Core.YamlException exception)
         {
             throw new ScenarioException($"{source}: not valid YAML at line {exception.Start.Line}: {exception.Message}", exception);
         }
+    }
+
+    /// <summary>
+    /// Says what is wrong in the scenario's own terms: the key (<c>policies[0].window</c>, not <c>$.policies[0].window</c>)
+    /// and what was expected (a whole number, a duration with a unit), never a JSON token type or a .NET type name, since
+    /// a YAML scenario has neither.
+    /// </summary>
+    internal static string Describe(JsonException exception, bool yaml)
+    {
+        var key = exception.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : exception.Path;
+        var at = key is null ? string.Empty : $"{key}: ";
+        if (exception.InnerException is null && exception.Message is { } own && !own.Contains("JSON", StringComparison.Ordinal) && !own.Contains("System.", StringComparison.Ordinal))
+        {
+            // Our own converters' messages (durations) are already written for people.
+            return at + own;
+        }
+
+        var message = exception.Message;
+        if (UnknownMemberPattern().Match(message) is { Success: true } unknown)
+        {
+            // The path ends with the unknown key itself: name the section that holds it.
+            var name = unknown.Groups[1].Value;
+            var section = key is null || key == name ? null : key.EndsWith("." + name, StringComparison.Ordinal) ? key[..^(name.Length + 1)] : key;
+            return $"{(section is null ? string.Empty : section + ": ")}unknown key '{name}'.";
+        }
+
+        var expected = TargetTypePattern().Match(message) is { Success: true } target
+            ? target.Groups[1].Value switch
+            {
+                "System.Int32" or "System.Int64" or "System.Nullable`1[System.Int32]" => "a whole number",
+                "System.Double" or "System.Nullable`1[System.Double]" => "a number",
+                "System.Boolean" => "true or false",
+                "System.String" => "text",
+                var other when other.Contains("List", StringComparison.Ordinal) || other.EndsWith("[]", StringComparison.Ordinal) => "a list",
+                _ => "a section of keys",
+            }
+            : "a value of another kind";
+        return $"{at}expected {expected}{(yaml ? string.Empty : " (check the quotes and brackets)")}.";
     }
 
     /// <summary>Parses <c>500ms</c>, <c>10s</c>, <c>1.5m</c>, <c>2h</c>.</summary>
@@ -371,21 +409,35 @@ internal static partial class ScenarioReader
     [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$", RegexOptions.CultureInvariant)]
     private static partial Regex DurationPattern();
 
+    [GeneratedRegex(@"could not be converted to ([^\s.]+(?:\.[^\s.]+)*)\.? ", RegexOptions.CultureInvariant)]
+    private static partial Regex TargetTypePattern();
+
+    [GeneratedRegex(@"property '([^']*)' could not be mapped", RegexOptions.CultureInvariant)]
+    private static partial Regex UnknownMemberPattern();
+
     private sealed class DurationConverter : JsonConverter<TimeSpan>
     {
         public override TimeSpan Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
+            if (reader.TokenType == JsonTokenType.Number)
+            {
+                // "duration: 30": seconds, minutes? Say which units exist rather than guess.
+                var number = reader.GetDouble().ToString(CultureInfo.InvariantCulture);
+                throw new JsonException($"'{number}' has no unit: write a duration with one, e.g. {number}s or {number}m (units: ms, s, m, h).");
+            }
+
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                throw new JsonException("expected a duration with a unit, e.g. 10s, 500ms or 5m.");
+            }
+
             try
             {
                 return ParseDuration(reader.GetString() ?? string.Empty);
             }
             catch (FormatException exception)
             {
-                throw new JsonException(exception.Message, exception);
-            }
-            catch (InvalidOperationException exception)
-            {
-                throw new JsonException("a duration must be a string with a unit, e.g. \"10s\".", exception);
+                throw new JsonException(exception.Message);
             }
         }
 

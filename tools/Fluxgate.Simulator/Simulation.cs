@@ -240,18 +240,14 @@ internal static class Simulation
     private static Summary Summarize(Scenario scenario, List<Transition> transitions, Tally tally, int calls)
     {
         var incidents = scenario.Dependency.Phases.Where(p => p.Incident).OrderBy(p => p.From).ToList();
-        TimeSpan? detect = null;
         TimeSpan? recover = null;
-        var detected = 0;
-        foreach (var incident in incidents)
+
+        // Each incident is judged on its own: a breaker that opened only in the second one did not detect the first.
+        var detections = incidents.Select((incident, i) =>
         {
             var opened = transitions.FirstOrDefault(t => t.To == CircuitState.Open && t.At >= incident.From && t.At < incident.To);
-            if (opened is not null)
-            {
-                detected++;
-                detect ??= opened.At - incident.From;
-            }
-        }
+            return new IncidentDetection(i + 1, incident.From, incident.To, opened is null ? null : opened.At - incident.From);
+        }).ToList();
 
         if (incidents.Count > 0)
         {
@@ -268,9 +264,7 @@ internal static class Simulation
         }
 
         return new Summary(
-            incidents.Count,
-            detected,
-            detect,
+            detections,
             recover,
             tally.LostWhileHealthy,
             tally.FailedDuringIncident,
@@ -375,15 +369,27 @@ internal readonly record struct PolicyRow(CircuitState State, int Admitted, int 
 
 internal sealed record Transition(TimeSpan At, CircuitState From, CircuitState To);
 
+/// <summary>Whether a breaker detected one incident: it opened between the incident's start and end.</summary>
+/// <param name="Number">The incident's number, from 1, in time order.</param>
+/// <param name="From">When the incident started.</param>
+/// <param name="To">When it ended.</param>
+/// <param name="TimeToDetect">From the incident's start to the breaker opening during it; null if it did not open during it.</param>
+internal sealed record IncidentDetection(int Number, TimeSpan From, TimeSpan To, TimeSpan? TimeToDetect)
+{
+    public bool Detected => TimeToDetect is not null;
+}
+
 /// <summary>The figures that compare policies.</summary>
-/// <param name="Incidents">Incident phases in the scenario.</param>
-/// <param name="Detected">Incidents during which the breaker opened.</param>
-/// <param name="TimeToDetect">From the first incident's start to the breaker opening; null if it never opened during it.</param>
+/// <param name="Detections">For each incident phase of the scenario, in time order, whether and how fast the breaker opened during it.</param>
 /// <param name="TimeToRecovery">From the last incident's end to the breaker being closed again; null if it never closed.</param>
 /// <param name="LostWhileHealthy">Calls rejected while the dependency was healthy (no incident).</param>
 /// <param name="FailedDuringIncident">Calls let through during incidents that failed.</param>
-internal sealed record Summary(int Incidents, int Detected, TimeSpan? TimeToDetect, TimeSpan? TimeToRecovery, int LostWhileHealthy, int FailedDuringIncident, int Calls, int Admitted, int Rejected, int Failed, int Succeeded, int Transitions)
+internal sealed record Summary(IReadOnlyList<IncidentDetection> Detections, TimeSpan? TimeToRecovery, int LostWhileHealthy, int FailedDuringIncident, int Calls, int Admitted, int Rejected, int Failed, int Succeeded, int Transitions)
 {
+    public int Incidents => Detections.Count;
+
+    public int Detected => Detections.Count(d => d.Detected);
+
     public double Availability => Calls == 0 ? 1 : (double)Succeeded / Calls;
 }
 

@@ -97,7 +97,7 @@ internal static class SvgChart
             var run = result.Runs[p];
             var summary = run.Summary;
             root.Add(Text(10, y + 11, run.Policy.Name, ("font-weight", "bold")));
-            root.Add(Text(10, y + 28, string.Create(Invariant, $"detect {Short(summary.TimeToDetect)}"), ("fill", "#555555"), ("font-size", "10")));
+            root.Add(Text(10, y + 28, string.Create(Invariant, $"detect {Reports.Detection(summary)}"), ("fill", "#555555"), ("font-size", "10")));
             root.Add(Text(10, y + 42, string.Create(Invariant, $"recover {Short(summary.TimeToRecovery)}"), ("fill", "#555555"), ("font-size", "10")));
             root.Add(Text(10, y + 56, string.Create(Invariant, $"lost {summary.LostWhileHealthy:N0}, failed {summary.FailedDuringIncident:N0}"), ("fill", "#555555"), ("font-size", "10")));
             root.Add(Text(Left, y - 6, $"{run.Policy.Tripper}  ·  {run.Policy.Retry}  ·  {run.Policy.Permit}  ·  {run.Policy.Window}", ("fill", "#666666"), ("font-size", "10")));
