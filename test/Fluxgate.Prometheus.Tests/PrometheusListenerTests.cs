@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Prometheus;
 
@@ -128,7 +127,7 @@ public class PrometheusListenerTests
 
         var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
 
-        var scrape = Parse(text);
+        var scrape = PrometheusText.Parse(text);
         Assert.Equal(1, scrape.Value("circuit_breaker_state", ("circuit_name", "over_http"), ("state", "open")));
         Assert.Equal(1, scrape.Value("circuit_breaker_state_transition_total", ("circuit_name", "over_http"), ("old_state", "closed"), ("new_state", "open")));
         await server.StopAsync();
@@ -138,41 +137,13 @@ public class PrometheusListenerTests
     public void Constructor_NullRegistry_Throws() =>
         Assert.Equal("registry", Assert.Throws<ArgumentNullException>(() => new PrometheusListener(null!)).ParamName);
 
-    private static async Task<Exposition> Scrape(CollectorRegistry registry)
+    private static async Task<PrometheusText> Scrape(CollectorRegistry registry)
     {
         using var stream = new MemoryStream();
         await registry.CollectAndExportAsTextAsync(stream);
-        return Parse(Encoding.UTF8.GetString(stream.ToArray()));
-    }
+        var text = PrometheusText.Parse(Encoding.UTF8.GetString(stream.ToArray()));
 
-    /// <summary>Parses the Prometheus text format: <c>name{label="value",…} number</c> per sample line.</summary>
-    private static Exposition Parse(string text)
-    {
-        var samples = new List<Sample>();
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (line.StartsWith('#') || !line.StartsWith("circuit_breaker_", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var brace = line.IndexOf('{', StringComparison.Ordinal);
-            var close = line.LastIndexOf('}');
-            var labels = line[(brace + 1)..close]
-                .Split(',', StringSplitOptions.RemoveEmptyEntries)
-                .Select(pair => pair.Split('=', 2))
-                .ToDictionary(kv => kv[0], kv => kv[1].Trim('"'));
-            samples.Add(new Sample(line[..brace], labels, double.Parse(line[(close + 1)..].Trim(), CultureInfo.InvariantCulture)));
-        }
-
-        return new Exposition(text, samples);
-    }
-
-    private sealed record Sample(string Name, Dictionary<string, string> Labels, double Value);
-
-    private sealed record Exposition(string Text, List<Sample> Samples)
-    {
-        public double Value(string name, params (string Key, string Value)[] labels) =>
-            Assert.Single(Samples, s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value)).Value;
+        // The original's series only: the default registry holds the process's other metrics too.
+        return text with { Samples = [.. text.Samples.Where(s => s.Name.StartsWith("circuit_breaker_", StringComparison.Ordinal))] };
     }
 }

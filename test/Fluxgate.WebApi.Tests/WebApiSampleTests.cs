@@ -84,6 +84,14 @@ public sealed class WebApiSampleTests : IAsyncLifetime
         Assert.Contains("circuit_breaker_state{circuit_name=\"inventory\",state=\"open\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("circuit_breaker_state_transition_total{circuit_name=\"inventory\",old_state=\"closed\",new_state=\"open\"} 1", metrics, StringComparison.Ordinal);
 
+        // The core meter's series, as docs/opentelemetry.md names them (and as OpenTelemetry's Prometheus exporter would).
+        var scrape = PrometheusText.Parse(metrics);
+        Assert.Equal("counter", scrape.Types["fluxgate_circuit_breaker_calls_total"]);
+        Assert.Equal("histogram", scrape.Types["fluxgate_circuit_breaker_call_duration_seconds"]);
+        Assert.True(scrape.Value("fluxgate_circuit_breaker_calls_total", ("circuit_name", "inventory"), ("outcome", "rejected")) >= 1);
+        Assert.True(scrape.Value("fluxgate_circuit_breaker_calls_total", ("circuit_name", "inventory"), ("outcome", "failure")) >= 4);
+        Assert.DoesNotContain(scrape.Samples, s => s.Name.StartsWith("fluxgate_fluxgate", StringComparison.Ordinal));
+
         (await Post("admin/downstream/healthy")).Dispose();
         _clock.Advance(TimeSpan.FromSeconds(10));
         using var probe = await Get("products/sku-42");

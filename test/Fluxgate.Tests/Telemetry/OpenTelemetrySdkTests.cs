@@ -43,6 +43,38 @@ public class OpenTelemetrySdkTests
         GC.KeepAlive(breaker);
     }
 
+    [Fact]
+    public async Task PrometheusExporter_ScrapedAsText_HasTheSeriesTheDocsQuery()
+    {
+        var port = LoopbackServer.FreePort();
+        using var meterProvider = Sdk.CreateMeterProviderBuilder()
+            .AddMeter(FluxgateMetrics.MeterName)
+            .AddPrometheusHttpListener(o => { o.Host = "127.0.0.1"; o.Port = port; })
+            .Build();
+        var clock = TestKit.NewClock();
+        var name = "prom-" + Guid.NewGuid().ToString("N")[..8];
+        var options = TestKit.Options(clock, Tripper.FailureStreak(1));
+        options.Name = name;
+        var breaker = new CircuitBreaker(options);
+        breaker.Succeed(clock, TimeSpan.FromMilliseconds(40));
+        breaker.Fail(clock);
+        breaker.AssertRejects();
+        using var http = new HttpClient();
+
+        var scrape = PrometheusText.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics")));
+
+        // The names docs/opentelemetry.md's queries use, with their kinds.
+        Assert.Equal("counter", scrape.Types["fluxgate_circuit_breaker_calls_total"]);
+        Assert.Equal("histogram", scrape.Types["fluxgate_circuit_breaker_call_duration_seconds"]);
+        Assert.Equal("counter", scrape.Types["fluxgate_circuit_breaker_transitions_total"]);
+        Assert.Equal("gauge", scrape.Types["fluxgate_circuit_breaker_state"]);
+        Assert.Equal(1, scrape.Value("fluxgate_circuit_breaker_calls_total", ("circuit_name", name), ("outcome", "rejected")));
+        Assert.Equal(1, scrape.Value("fluxgate_circuit_breaker_call_duration_seconds_count", ("circuit_name", name), ("outcome", "success")));
+        Assert.Equal(1, scrape.Value("fluxgate_circuit_breaker_transitions_total", ("circuit_name", name), ("old_state", "closed"), ("new_state", "open")));
+        Assert.Equal(1, scrape.Value("fluxgate_circuit_breaker_state", ("circuit_name", name), ("state", "open")));
+        GC.KeepAlive(breaker);
+    }
+
     private static List<MetricPoint> Points(OtelMetric metric, string circuit)
     {
         var points = new List<MetricPoint>();
