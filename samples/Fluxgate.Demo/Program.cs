@@ -30,10 +30,9 @@ Console.WriteLine($"  breaker:    {breaker.Name}, CountWindow(100)");
 Console.WriteLine("              tripper (Closed() & MinRequests(20) & FailureRate(0.5))");
 Console.WriteLine("                    | (HalfOpened() & ((MinRequests(10) & FailureRate(0.2)) | (~MinRequests(60) & ~FailureStreak(1))))");
 Console.WriteLine("              Backoff(10 s, ×2, max 40 s), RampUp(10% → 100% over 30 s)");
-Console.WriteLine($"  dependency: healthy until {PaymentApi.OutageStart.TotalSeconds:0} s, down until {PaymentApi.OutageEnd.TotalSeconds:0} s, then healthy");
+Console.WriteLine($"  dependency: healthy until {PaymentApi.OutageStart.TotalSeconds:0} s, down until {PaymentApi.OutageEnd.TotalSeconds:0} s, then healthy;");
+Console.WriteLine("              healthy, it answers in 20 ms and fails 2% of calls; down, every call fails after 200 ms");
 Console.WriteLine("  traffic:    20 calls per second for 5 minutes of virtual time");
-Console.WriteLine();
-Console.WriteLine("Transitions, as the listener saw them:");
 
 var tick = TimeSpan.FromMilliseconds(50);
 var end = TimeSpan.FromMinutes(5);

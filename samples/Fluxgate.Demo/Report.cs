@@ -9,7 +9,7 @@ internal enum CallOutcome
     Rejected,
 }
 
-/// <summary>Collects what happened: a sync listener for the transitions, counters for the calls.</summary>
+/// <summary>Collects what happened: a sync listener for the transitions, counters for the calls; prints it all at the end, when each period's figures are known.</summary>
 internal sealed class Report(VirtualClock clock) : ICircuitBreakerListener
 {
     private static readonly TimeSpan Slice = TimeSpan.FromSeconds(2);
@@ -25,15 +25,6 @@ internal sealed class Report(VirtualClock clock) : ICircuitBreakerListener
     public void OnStateChanged(Signal signal)
     {
         var at = clock.Elapsed;
-        var why = signal.NewState switch
-        {
-            CircuitState.Open when signal.OldState == CircuitState.HalfOpen => "20% of the probes failed: wait longer (backoff)",
-            CircuitState.Open => "failure rate reached 50%: calls are rejected at once",
-            CircuitState.HalfOpen => "the wait is over: probes go through, ramping up",
-            CircuitState.Closed => "60 probes ran with under 20% failures",
-            _ => string.Empty,
-        };
-        Console.WriteLine(Invariant($"  {Clock(at)}  {signal.OldState.ToWireName(),-9} → {signal.NewState.ToWireName(),-9}  {why}"));
         _periods.Add(new Period(signal.NewState, at));
         if (signal.NewState == CircuitState.HalfOpen)
         {
@@ -67,6 +58,24 @@ internal sealed class Report(VirtualClock clock) : ICircuitBreakerListener
 
     public void Print()
     {
+        // Each transition is explained with the figures of the period it ended, counted call by call.
+        Console.WriteLine();
+        Console.WriteLine("Transitions, as the listener saw them, with the figures of the period each one ended:");
+        for (var i = 1; i < _periods.Count; i++)
+        {
+            var (ended, started) = (_periods[i - 1], _periods[i]);
+            var c = ended.Counts;
+            var why = (ended.State, started.State) switch
+            {
+                (CircuitState.Closed, CircuitState.Open) => "the window's failure rate reached 50% (of at least 20 calls): calls are rejected at once",
+                (CircuitState.Open, CircuitState.HalfOpen) => "the wait is over: probes go through, ramping up",
+                (CircuitState.HalfOpen, CircuitState.Open) => Invariant($"{c.Failed} of {c.Admitted} probes failed ({Percent(c.Failed, c.Admitted)}, at least 20% of at least 10): wait longer (backoff)"),
+                (CircuitState.HalfOpen, CircuitState.Closed) => Invariant($"{c.Admitted} probes ran and {c.Failed} failed ({Percent(c.Failed, c.Admitted)}, under 20%): closed"),
+                _ => string.Empty,
+            };
+            Console.WriteLine(Invariant($"  {Clock(started.Since)}  {ended.State.ToWireName(),-9} → {started.State.ToWireName(),-9}  {why}"));
+        }
+
         Console.WriteLine();
         Console.WriteLine("Calls per state period:");
         Console.WriteLine("  from      to        state       admitted  rejected  failed");
@@ -79,11 +88,11 @@ internal sealed class Report(VirtualClock clock) : ICircuitBreakerListener
         }
 
         Console.WriteLine();
-        Console.WriteLine("Calls per phase of the dependency:");
-        Console.WriteLine("  phase       attempted  admitted  rejected  failed");
+        Console.WriteLine("Calls per phase of the dependency (healthy phases fail 2% of calls on their own):");
+        Console.WriteLine("  phase       attempted  admitted  rejected  failed  of admitted");
         foreach (var (phase, c) in _phases)
         {
-            Console.WriteLine(Invariant($"  {phase,-10}  {c.Attempted,9}  {c.Admitted,8}  {c.Rejected,8}  {c.Failed,6}"));
+            Console.WriteLine(Invariant($"  {phase,-10}  {c.Attempted,9}  {c.Admitted,8}  {c.Rejected,8}  {c.Failed,6}  {Percent(c.Failed, c.Admitted),11}"));
         }
 
         Console.WriteLine();
@@ -100,6 +109,8 @@ internal sealed class Report(VirtualClock clock) : ICircuitBreakerListener
         var outage = _phases["outage"];
         Console.WriteLine(Invariant($"During the outage the breaker rejected {outage.Rejected} of {outage.Attempted} calls ({(double)outage.Rejected / outage.Attempted:P0}) without touching the dependency."));
     }
+
+    private static string Percent(int part, int whole) => whole == 0 ? "-" : Invariant($"{(double)part / whole:P0}").Replace(" ", string.Empty, StringComparison.Ordinal);
 
     private static string Clock(TimeSpan at) => at.ToString(@"mm\:ss\.f", CultureInfo.InvariantCulture);
 

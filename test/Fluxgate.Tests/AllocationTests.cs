@@ -3,8 +3,8 @@ using Fluxgate.Tests.Support;
 namespace Fluxgate.Tests;
 
 /// <summary>
-/// SPEC.md §4: no allocation on the success path with any built-in component, and none for a
-/// non-throwing rejection. Counted with <see cref="GC.GetAllocatedBytesForCurrentThread"/>, after warm-up.
+/// The allocation rule: nothing is allocated on the success path of Execute/ExecuteAsync (synchronous completion)
+/// with any built-in component, and nothing for a non-throwing rejection. Counted with <see cref="GC.GetAllocatedBytesForCurrentThread"/>, after warm-up.
 /// </summary>
 [Collection(MeterSerial.Name)]
 public class AllocationTests

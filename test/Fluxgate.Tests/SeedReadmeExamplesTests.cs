@@ -5,7 +5,7 @@ using static Fluxgate.Tripper;
 namespace Fluxgate.Tests;
 
 /// <summary>
-/// Every snippet of the original README (seed-README.md), in C#, run against a real HTTP server on
+/// Every snippet of the Python original's README (github.com/byExist/fluxgate), in C#, run against a real HTTP server on
 /// 127.0.0.1 standing in for the payment API. The breaker code is what README.md shows.
 /// </summary>
 public sealed class SeedReadmeExamplesTests : IDisposable

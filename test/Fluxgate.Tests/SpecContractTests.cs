@@ -5,8 +5,9 @@ using static Fluxgate.Tripper;
 namespace Fluxgate.Tests;
 
 /// <summary>
-/// Uses only names SPEC.md §1–2 gives, with the shapes it gives: if this file compiles, the contract holds.
-/// The §1 snippet runs against a real HTTP server on 127.0.0.1.
+/// The public contract: the names and shapes users write (the breaker, its options, the parts and their factories,
+/// the listeners), used exactly as they are written; if this file compiles, the contract holds. The README's first
+/// example runs against a real HTTP server on 127.0.0.1.
 /// </summary>
 public sealed class SpecContractTests : IDisposable
 {

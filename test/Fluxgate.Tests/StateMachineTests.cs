@@ -3,7 +3,7 @@ using static Fluxgate.Tests.Support.TestKit;
 
 namespace Fluxgate.Tests;
 
-/// <summary>SPEC.md §3, one rule per test.</summary>
+/// <summary>The state machine (closed, open, half-open and the three manual states; README "How it works"), one rule per test.</summary>
 public class StateMachineTests
 {
     private static readonly TimeSpan Cooldown = TimeSpan.FromSeconds(10);

@@ -1,7 +1,8 @@
 namespace Fluxgate.Tests.Model;
 
 /// <summary>
-/// A plain reference model of SPEC.md §3, written for clarity, not speed: the window is a list of
+/// A plain reference model of the state machine (README "How it works": the closed, open and half-open rules, the
+/// manual states, outcomes belonging to the period that admitted them), written for clarity, not speed: the window is a list of
 /// outcomes and every metric is recomputed from it. The model-based tests drive it and the real
 /// breaker with the same operations and compare them after every step.
 /// </summary>
