@@ -13,6 +13,10 @@ public abstract class Permit
     {
     }
 
+    /// <summary>Returns the permit as an expression: the form <c>Parse</c> reads for the built-in ones, e.g. <c>RampUp(0.1, 1, 1m)</c>; the type's name for a custom one that does not override it.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => GetType().Name;
+
     /// <summary>Returns whether this call may run as a probe.</summary>
     /// <param name="elapsedSinceHalfOpen">Time since the circuit entered half-open.</param>
     /// <returns><see langword="true"/> to run the call.</returns>

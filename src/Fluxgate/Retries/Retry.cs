@@ -16,6 +16,10 @@ public abstract class Retry
     {
     }
 
+    /// <summary>Returns the retry as an expression: the form <c>Parse</c> reads for the built-in ones, e.g. <c>Cooldown(1m)</c>; the type's name for a custom one that does not override it.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => GetType().Name;
+
     /// <summary>Returns how long the circuit stays open before the next call may probe.</summary>
     /// <param name="reopens">How many times the circuit has reopened from half-open since it was last closed (0 the first time it opens).</param>
     /// <returns>The wait (zero or more), or <see cref="Timeout.InfiniteTimeSpan"/> for never.</returns>

@@ -17,6 +17,10 @@ public abstract class ResultTracker
     {
     }
 
+    /// <summary>Returns the result tracker as text, e.g. <c>When&lt;HttpResponseMessage&gt;(...)</c>; the type's name for a custom one that does not override it.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => GetType().Name;
+
     /// <summary>Returns whether <paramref name="result"/> counts as a failure.</summary>
     /// <typeparam name="TResult">The call's result type.</typeparam>
     /// <param name="result">The value the protected call returned.</param>

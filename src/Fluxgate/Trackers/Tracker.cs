@@ -13,6 +13,10 @@ public abstract class Tracker
     {
     }
 
+    /// <summary>Returns the tracker as an expression: the form <c>Parse</c> reads for the built-in ones, e.g. <c>TypeOf(System.TimeoutException)</c>; the type's name for a custom one that does not override it.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => GetType().Name;
+
     /// <summary>Returns whether <paramref name="exception"/> counts as a failure.</summary>
     /// <param name="exception">The exception the protected call threw.</param>
     /// <returns><see langword="true"/> to record a failure; <see langword="false"/> to record nothing.</returns>

@@ -19,6 +19,10 @@ public abstract class Tripper
     {
     }
 
+    /// <summary>Returns the tripper as an expression: the form <c>Parse</c> reads for the built-in ones, e.g. <c>MinRequests(20) &amp; FailureRate(0.5)</c>; the type's name for a custom one that does not override it.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => GetType().Name;
+
     /// <summary>Returns whether the circuit should be open.</summary>
     /// <param name="context">The metrics, state and failure streak after the call was recorded.</param>
     /// <returns><see langword="true"/> when the circuit should be open.</returns>

@@ -27,6 +27,10 @@ public abstract class Window
     {
     }
 
+    /// <summary>Returns the window as an expression: the form <c>Parse</c> reads for the built-in ones, e.g. <c>Count(100)</c>; the type's name for a custom one that does not override it.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => GetType().Name;
+
     /// <summary>Gets the time source of the breaker this window serves (<see cref="TimeProvider.System"/> until attached).</summary>
     protected TimeProvider TimeProvider { get; private set; } = TimeProvider.System;
 
