@@ -7,7 +7,7 @@ namespace Fluxgate.Prometheus.Tests;
 /// The core's meter exported to a real prometheus-net registry and scraped as text: the series have the names and
 /// kinds docs/opentelemetry.md and docs/prometheus.md give (those of OpenTelemetry's Prometheus exporter).
 /// </summary>
-[Collection(MeterCollection.Name)]
+[Collection(MeterSerial.Name)]
 public sealed class FluxgateMeterExporterTests : IDisposable
 {
     private readonly FakeTimeProvider _clock = TestKit.NewClock();
@@ -107,7 +107,7 @@ public sealed class FluxgateMeterExporterTests : IDisposable
 
 /// <summary>Tests that listen to the process-wide Fluxgate meter run one at a time.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class MeterCollection
+public sealed class MeterSerial
 {
     public const string Name = "Fluxgate meter";
 }

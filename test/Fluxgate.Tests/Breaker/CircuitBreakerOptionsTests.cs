@@ -1,8 +1,8 @@
 using Fluxgate.Tests.Support;
 
-namespace Fluxgate.Tests.Components;
+namespace Fluxgate.Tests.Breaker;
 
-public class OptionsTests
+public class CircuitBreakerOptionsTests
 {
     [Fact]
     public void Defaults_MatchTheSpecification()

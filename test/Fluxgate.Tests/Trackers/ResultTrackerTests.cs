@@ -1,7 +1,7 @@
 using Fluxgate.Tests.Support;
 using static Fluxgate.Tests.Support.TestKit;
 
-namespace Fluxgate.Tests.Api;
+namespace Fluxgate.Tests.Trackers;
 
 public class ResultTrackerTests
 {

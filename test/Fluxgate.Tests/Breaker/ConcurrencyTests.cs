@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Fluxgate.Tests.Support;
 
-namespace Fluxgate.Tests;
+namespace Fluxgate.Tests.Breaker;
 
 /// <summary>Many threads and async callers on one breaker: nothing lost, nothing skipped, limits held.</summary>
 public class ConcurrencyTests

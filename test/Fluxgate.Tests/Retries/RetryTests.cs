@@ -1,7 +1,7 @@
 using Fluxgate.Tests.Support;
 using static Fluxgate.Retry;
 
-namespace Fluxgate.Tests.Components;
+namespace Fluxgate.Tests.Retries;
 
 public class RetryTests
 {

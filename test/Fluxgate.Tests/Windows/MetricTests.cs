@@ -1,4 +1,4 @@
-namespace Fluxgate.Tests.Components;
+namespace Fluxgate.Tests.Windows;
 
 public class MetricTests
 {

@@ -1,7 +1,7 @@
 using Fluxgate.Tests.Support;
 using static Fluxgate.Tracker;
 
-namespace Fluxgate.Tests.Components;
+namespace Fluxgate.Tests.Trackers;
 
 public class TrackerTests
 {

@@ -1,6 +1,6 @@
 using Fluxgate.Tests.Support;
 
-namespace Fluxgate.Tests.Components;
+namespace Fluxgate.Tests.Permits;
 
 public class PermitTests
 {

@@ -1,6 +1,6 @@
 using static Fluxgate.Tripper;
 
-namespace Fluxgate.Tests.Components;
+namespace Fluxgate.Tests.Trippers;
 
 public class TripperTests
 {

@@ -2,7 +2,7 @@ using System.Threading.Tasks.Sources;
 using Fluxgate.Tests.Support;
 using static Fluxgate.Tests.Support.TestKit;
 
-namespace Fluxgate.Tests.Api;
+namespace Fluxgate.Tests.Breaker;
 
 /// <summary>
 /// The paths a call takes through the breaker, each pinned down: when an outcome is recorded relative to the call's

@@ -2,7 +2,7 @@ using System.Linq.Expressions;
 using System.Reflection;
 using Fluxgate.Tests.Support;
 
-namespace Fluxgate.Tests.Api;
+namespace Fluxgate.Tests.Breaker;
 
 /// <summary>
 /// Every public method and constructor of the core refuses <see langword="null"/> for each parameter not annotated

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Fluxgate.Tests.Support;
 using static Fluxgate.Tests.Support.TestKit;
 
-namespace Fluxgate.Tests.Components;
+namespace Fluxgate.Tests.Listeners;
 
 /// <summary>
 /// A custom part that throws never reaches a caller: the call's own result or exception is what the caller sees, the

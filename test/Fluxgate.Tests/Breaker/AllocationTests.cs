@@ -1,6 +1,6 @@
 using Fluxgate.Tests.Support;
 
-namespace Fluxgate.Tests;
+namespace Fluxgate.Tests.Breaker;
 
 /// <summary>
 /// The allocation rule: nothing is allocated on the success path of Execute/ExecuteAsync (synchronous completion)

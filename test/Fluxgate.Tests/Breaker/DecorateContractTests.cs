@@ -3,7 +3,7 @@ using System.Reflection;
 using Fluxgate.Tests.Support;
 using static Fluxgate.Tests.Support.TestKit;
 
-namespace Fluxgate.Tests.Api;
+namespace Fluxgate.Tests.Breaker;
 
 /// <summary>
 /// Every <c>Decorate</c> overload (0 to 3 arguments; function, action, async function, async action; with and without

@@ -1,13 +1,13 @@
 using static Fluxgate.Tripper;
 
-namespace Fluxgate.Tests.Components;
+namespace Fluxgate.Tests.Expressions;
 
 /// <summary>
 /// Every built-in part prints as the expression the configuration binding reads (a policy can be logged and pasted
 /// into appsettings.json): durations in the largest whole unit, numbers as short as they read back, and only the
 /// parentheses that <c>&amp;</c> binding tighter than <c>|</c> requires.
 /// </summary>
-public class ToStringTests
+public class PrintingTests
 {
     public static TheoryData<string, object> Parts() => new()
     {

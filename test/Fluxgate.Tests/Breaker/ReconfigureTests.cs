@@ -1,7 +1,7 @@
 using Fluxgate.Tests.Support;
 using static Fluxgate.Tests.Support.TestKit;
 
-namespace Fluxgate.Tests;
+namespace Fluxgate.Tests.Breaker;
 
 public class ReconfigureTests
 {
