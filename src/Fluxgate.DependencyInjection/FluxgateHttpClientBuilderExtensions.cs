@@ -10,20 +10,6 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Adds a circuit breaker to clients built by IHttpClientFactory.</summary>
 public static class FluxgateHttpClientBuilderExtensions
 {
-    /// <summary>
-    /// Sends the client's requests through the circuit breaker <paramref name="name"/>. By default 5xx, 408 and 429 responses,
-    /// <see cref="HttpRequestException"/> and the handler's timeout count as failures (the response is still returned);
-    /// a rejected request throws <see cref="CallNotPermittedException"/> from <c>SendAsync</c> without touching the network.
-    /// </summary>
-    /// <param name="builder">The client builder.</param>
-    /// <param name="name">The breaker's name; the client's name when <see langword="null"/>. Clients naming the same breaker share it.</param>
-    /// <param name="configure">Configures the breaker's options, after the HTTP defaults and any configuration section of the same name.</param>
-    /// <returns>The builder.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or blank.</exception>
-    public static IHttpClientBuilder AddCircuitBreaker(this IHttpClientBuilder builder, string? name = null, Action<CircuitBreakerOptions>? configure = null) =>
-        builder.AddCircuitBreaker(name, configure, null);
-
     /// <summary>Sends the client's requests through a circuit breaker named after the client, with handler settings (per-authority breakers, a timeout of the handler's own).</summary>
     /// <param name="builder">The client builder.</param>
     /// <param name="configureHandler">Configures the handler; run once per client name by the options system.</param>
@@ -35,11 +21,15 @@ public static class FluxgateHttpClientBuilderExtensions
         return builder.AddCircuitBreaker(null, null, configureHandler);
     }
 
-    /// <summary>Sends the client's requests through the circuit breaker <paramref name="name"/>, with handler settings (per-authority breakers, a timeout of the handler's own).</summary>
+    /// <summary>
+    /// Sends the client's requests through the circuit breaker <paramref name="name"/>. By default 5xx, 408 and 429 responses,
+    /// <see cref="HttpRequestException"/> and the handler's timeout count as failures (the response is still returned);
+    /// a rejected request throws <see cref="CallNotPermittedException"/> from <c>SendAsync</c> without touching the network.
+    /// </summary>
     /// <param name="builder">The client builder.</param>
-    /// <param name="name">The breaker's name (with <see cref="HttpCircuitBreakerHandlerOptions.PerAuthority"/>, the name of the options every per-authority breaker is made from); the client's name when <see langword="null"/>.</param>
+    /// <param name="name">The breaker's name (with <see cref="HttpCircuitBreakerHandlerOptions.PerAuthority"/>, the name of the options every per-authority breaker is made from); the client's name when <see langword="null"/>. Clients naming the same breaker share it.</param>
     /// <param name="configure">Configures the breaker's options, after the HTTP defaults and any configuration section of the same name.</param>
-    /// <param name="configureHandler">Configures the handler (named options of the client's name); run once per client name by the options system.</param>
+    /// <param name="configureHandler">Configures the handler (per-authority breakers, a timeout of its own; named options of the client's name); run once per client name by the options system.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty or blank.</exception>
@@ -48,7 +38,7 @@ public static class FluxgateHttpClientBuilderExtensions
     /// a configuration section and <paramref name="configure"/> override them, whatever the order of registration. The handler
     /// goes where this call puts it among the client's handlers.
     /// </remarks>
-    public static IHttpClientBuilder AddCircuitBreaker(this IHttpClientBuilder builder, string? name, Action<CircuitBreakerOptions>? configure, Action<HttpCircuitBreakerHandlerOptions>? configureHandler)
+    public static IHttpClientBuilder AddCircuitBreaker(this IHttpClientBuilder builder, string? name = null, Action<CircuitBreakerOptions>? configure = null, Action<HttpCircuitBreakerHandlerOptions>? configureHandler = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         if (name is not null)

@@ -2,6 +2,11 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Fluxgate;
 
+// RS0026 (several overloads with optional parameters): the async overloads take "CancellationToken cancellationToken =
+// default" last, as .NET APIs do, beside the state-passing and fallback forms of the same method; the rule is about
+// binary compatibility when optional parameters are added later, which the public API files already make visible.
+#pragma warning disable RS0026
+
 public sealed partial class CircuitBreaker
 {
     /// <summary>Runs <paramref name="action"/> through the breaker and returns its result.</summary>

@@ -127,6 +127,22 @@ public sealed partial class CircuitBreaker
     /// <returns>The task.</returns>
     public Task FlushListenersAsync(CancellationToken cancellationToken = default) => _dispatcher.WhenAsyncListenersIdle(cancellationToken);
 
+    /// <summary>Runs <paramref name="action"/> under the breaker's lock: the built-in windows' public members read and clear themselves through it.</summary>
+    internal TResult WithLock<TState, TResult>(Func<TState, TResult> action, TState state)
+    {
+        lock (_lock)
+        {
+            return action(state);
+        }
+    }
+
+    /// <summary>Gets whether the current thread holds the breaker's lock (for tests of what runs under it).</summary>
+#if NET9_0_OR_GREATER
+    internal bool IsLockHeldByCurrentThread => _lock.IsHeldByCurrentThread;
+#else
+    internal bool IsLockHeldByCurrentThread => Monitor.IsEntered(_lock);
+#endif
+
     /// <summary>Returns the name and state, e.g. <c>payment_api (closed)</c>.</summary>
     /// <returns>The text.</returns>
     public override string ToString() => $"{Name} ({State.ToWireName()})";
@@ -418,7 +434,7 @@ public sealed partial class CircuitBreaker
         var changedAt = _timeProvider.GetUtcNow();
         try
         {
-            parts.Window.Reset();
+            parts.Window.ResetForBreaker();
         }
 #pragma warning disable CA1031 // Reported; the transition goes on.
         catch (Exception exception)
@@ -545,7 +561,7 @@ public sealed partial class CircuitBreaker
     private Parts CreateParts(CircuitBreakerOptions options)
     {
         var window = options.Window;
-        var thresholds = SlowThresholdSet.From(Tripper.CollectSlowThresholds(options.Tripper));
+        var thresholds = SlowThresholdSet.ForBreaker(options.Tripper.SlowThresholdTicks());
         if (window.TryAttach(this, _timeProvider, thresholds) is { } owner)
         {
             if (!options.WindowIsDefault)

@@ -1,5 +1,10 @@
 namespace Fluxgate;
 
+// RS0026 (several overloads with optional parameters): the async overloads take "CancellationToken cancellationToken =
+// default" last, as .NET APIs do, beside the state-passing and fallback forms of the same method; the rule is about
+// binary compatibility when optional parameters are added later, which the public API files already make visible.
+#pragma warning disable RS0026
+
 /// <summary>
 /// <see cref="Task"/>-returning forms of <see cref="CircuitBreaker.ExecuteAsync{T}(Func{CancellationToken, ValueTask{T}}, CancellationToken)"/>
 /// and <see cref="CircuitBreaker.TryExecuteAsync{T}(Func{CancellationToken, ValueTask{T}}, CancellationToken)"/>, so that

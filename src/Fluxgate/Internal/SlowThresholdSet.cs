@@ -29,8 +29,8 @@ internal sealed class SlowThresholdSet
 
     public int Count => Ticks.Length;
 
-    /// <summary>Creates the set of a breaker's tripper tree; it notes the misses of that breaker's trippers.</summary>
-    public static SlowThresholdSet From(IEnumerable<TimeSpan> thresholds) => new([.. thresholds.Select(t => t.Ticks).Distinct().Order()], watch: true);
+    /// <summary>Creates the set of a breaker's tripper tree (distinct ticks, ascending); it notes the misses of that breaker's trippers.</summary>
+    public static SlowThresholdSet ForBreaker(long[] ticks) => new(ticks, watch: true);
 
     /// <summary>Creates a set for a snapshot built by hand (<see cref="Metric"/>'s public constructor); it notes no misses.</summary>
     public static SlowThresholdSet ForSnapshot(IEnumerable<TimeSpan> thresholds)

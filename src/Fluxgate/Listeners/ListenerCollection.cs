@@ -52,9 +52,13 @@ public sealed class ListenerCollection : IEnumerable<object>
     /// <returns>The enumerator.</returns>
     public IEnumerator<object> GetEnumerator() => _items.Select(item => item.Listener).GetEnumerator();
 
-    internal ICircuitBreakerListener[] SyncListeners() => [.. _items.Where(i => !i.IsAsync).Select(i => (ICircuitBreakerListener)i.Listener)];
+    internal ICircuitBreakerListener[] SyncListeners() => _items.Count == 0 ? [] : [.. _items.Where(i => !i.IsAsync).Select(i => (ICircuitBreakerListener)i.Listener)];
 
-    internal IAsyncCircuitBreakerListener[] AsyncListeners() => [.. _items.Where(i => i.IsAsync).Select(i => (IAsyncCircuitBreakerListener)i.Listener)];
+    internal IAsyncCircuitBreakerListener[] AsyncListeners() => _items.Count == 0 ? [] : [.. _items.Where(i => i.IsAsync).Select(i => (IAsyncCircuitBreakerListener)i.Listener)];
+
+    /// <summary>The distinct listeners that also implement <typeparamref name="T"/>.</summary>
+    internal T[] Implementing<T>()
+        where T : class => _items.Count == 0 ? [] : [.. _items.Select(i => i.Listener).OfType<T>().Distinct()];
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

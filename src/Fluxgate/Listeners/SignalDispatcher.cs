@@ -33,10 +33,11 @@ internal sealed class SignalDispatcher
         _telemetry = telemetry;
         _onFailure = options.OnListenerFailure;
         _syncListeners = options.Listeners.SyncListeners();
-        _asyncQueues = [.. options.Listeners.AsyncListeners().Select(l => new AsyncListenerQueue(this, l, options.AsyncListenerTimeout, options.TimeProvider))];
-        _observers = [.. options.Listeners.OfType<IListenerFailureObserver>().Distinct()];
+        var asyncListeners = options.Listeners.AsyncListeners();
+        _asyncQueues = asyncListeners.Length == 0 ? [] : [.. asyncListeners.Select(l => new AsyncListenerQueue(this, l, options.AsyncListenerTimeout, options.TimeProvider))];
+        _observers = options.Listeners.Implementing<IListenerFailureObserver>();
         _onComponentFailure = options.OnComponentFailure;
-        _componentObservers = [.. options.Listeners.OfType<IComponentFailureObserver>().Distinct()];
+        _componentObservers = options.Listeners.Implementing<IComponentFailureObserver>();
     }
 
     /// <summary>Queues a signal for every listener. Must be called under the breaker's lock.</summary>

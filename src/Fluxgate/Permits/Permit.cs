@@ -3,8 +3,9 @@ namespace Fluxgate;
 /// <summary>Decides which calls a half-open circuit lets through as probes.</summary>
 /// <remarks>
 /// Asked once per call while half-open, before the <see cref="CircuitBreakerOptions.MaxHalfOpenCalls"/>
-/// limit. To write a custom permit, override <see cref="Admit(TimeSpan)"/>; it is called concurrently and
-/// must be thread-safe.
+/// limit. To write a custom permit, override <see cref="Admit(TimeSpan)"/>. It is called concurrently, outside the
+/// breaker's lock, and must be thread-safe and quick. A permit that throws is reported as a <see cref="ComponentFailure"/>
+/// and the call is not admitted: in doubt, the recovering dependency is protected.
 /// </remarks>
 public abstract class Permit
 {

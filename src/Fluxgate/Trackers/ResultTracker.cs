@@ -7,8 +7,10 @@ namespace Fluxgate;
 /// <remarks>
 /// Set it through <see cref="CircuitBreakerOptions.ResultTracker"/>; it is consulted only for calls that
 /// return a value. Combine several with <c>|</c>. Checking a result never boxes it when the tracker's
-/// type is the call's result type. To write a custom one, override <see cref="IsFailure{TResult}(TResult)"/>;
-/// it must be thread-safe.
+/// type is the call's result type. To write a custom one, override <see cref="IsFailure{TResult}(TResult)"/>. It is
+/// called for every result, on the caller's thread and outside the breaker's lock, so it must be thread-safe and quick.
+/// One that throws does not replace the call's result: the call counts as a failure and the fault is reported as a
+/// <see cref="ComponentFailure"/>.
 /// </remarks>
 public abstract class ResultTracker
 {

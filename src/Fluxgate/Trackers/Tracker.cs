@@ -4,7 +4,10 @@ namespace Fluxgate;
 /// <remarks>
 /// Trackers combine with <c>&amp;</c> (both), <c>|</c> (either) and <c>~</c> or <c>!</c> (not):
 /// <c>TypeOf&lt;HttpRequestException&gt;() | TypeOf&lt;TimeoutException&gt;()</c>.
-/// To write a custom tracker, override <see cref="IsFailure(Exception)"/>; it must be thread-safe.
+/// To write a custom tracker, override <see cref="IsFailure(Exception)"/>. It is called for every exception a protected
+/// call throws, on the caller's thread and outside the breaker's lock, so it must be thread-safe and quick. A tracker
+/// that throws does not replace the call's exception: the call counts as a failure and the fault is reported as a
+/// <see cref="ComponentFailure"/>.
 /// </remarks>
 public abstract class Tracker
 {

@@ -8,15 +8,40 @@ namespace Fluxgate;
 /// with <see langword="true"/> reopens it. Trippers combine with <c>&amp;</c>, <c>|</c> and <c>~</c> (or <c>!</c>):
 /// <c>MinRequests(20) &amp; ((Closed() &amp; FailureRate(0.6)) | (HalfOpened() &amp; FailureRate(0.5)))</c>.
 /// </para>
-/// <para>To write a custom tripper, override <see cref="Evaluate(CallContext)"/>; a composite that holds
-/// <see cref="SlowRate(double, TimeSpan)"/> trippers should also override <see cref="GetChildren"/>
-/// so their thresholds are found.</para>
+/// <para>
+/// To write a custom tripper, override <see cref="Evaluate(CallContext)"/>. It runs after every recorded outcome under
+/// the breaker's lock, one call at a time: it must be quick, must not block, and must not call the breaker (reading
+/// <see cref="CallContext"/> is all it needs). A composite passes its children to the <see cref="Tripper(Tripper[])"/>
+/// constructor (or overrides <see cref="GetChildren"/>) so the window counts the slow calls of every
+/// <see cref="SlowRate(double, TimeSpan)"/> in the tree; one that hides them reads 0 slow calls, and the breaker reports
+/// that as a <see cref="ComponentFailure"/> the first time it happens. A tripper that throws is reported the same way and
+/// its answer taken as <see langword="false"/> (no transition); the caller still gets the call's own result.
+/// </para>
 /// </remarks>
 public abstract class Tripper
 {
+    // The children GetChildren returns by default, and the SlowRate thresholds of the tree, found once.
+    private readonly Tripper[] _children = [];
+    private long[]? _slowThresholdTicks;
+
     /// <summary>Initializes a tripper.</summary>
     protected Tripper()
     {
+    }
+
+    /// <summary>Initializes a tripper made of other trippers: <see cref="GetChildren"/> returns them, so the breaker finds every <c>SlowRate</c> threshold in the tree.</summary>
+    /// <param name="children">The trippers this one combines.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="children"/> or one of its elements is <see langword="null"/>.</exception>
+    /// <remarks>Write a composite tripper with this constructor (<c>class Either(Tripper a, Tripper b) : Tripper(a, b)</c>): one that hides its children reads 0 slow calls for their thresholds, which the breaker reports as a component failure.</remarks>
+    protected Tripper(params Tripper[] children)
+    {
+        ArgumentNullException.ThrowIfNull(children);
+        foreach (var child in children)
+        {
+            ArgumentNullException.ThrowIfNull(child, nameof(children));
+        }
+
+        _children = [.. children];
     }
 
     /// <summary>Returns the tripper as an expression: the form <c>Parse</c> reads for the built-in ones, e.g. <c>MinRequests(20) &amp; FailureRate(0.5)</c>; the type's name for a custom one that does not override it.</summary>
@@ -29,8 +54,9 @@ public abstract class Tripper
     public abstract bool Evaluate(CallContext context);
 
     /// <summary>Returns the trippers this one is made of, so the breaker can find every <c>SlowRate</c> threshold.</summary>
-    /// <returns>The direct children; none by default.</returns>
-    protected virtual IEnumerable<Tripper> GetChildren() => [];
+    /// <returns>The direct children: those given to the constructor, none by default.</returns>
+    /// <remarks>The breaker asks once, when it is created; a tripper's children must not change afterwards.</remarks>
+    protected virtual IEnumerable<Tripper> GetChildren() => _children;
 
     /// <summary>
     /// Reads a tripper written as its factories, combined with <c>&amp;</c>, <c>|</c>, <c>~</c> (or <c>!</c>) and parentheses,
@@ -171,12 +197,15 @@ public abstract class Tripper
 
     /// <summary>Returns the distinct thresholds of the <c>SlowRate</c> trippers in this tree, ascending: those a breaker's window counts slow calls at.</summary>
     /// <returns>The thresholds; empty when the tree has no <c>SlowRate</c>.</returns>
-    public IReadOnlyList<TimeSpan> GetSlowThresholds() => [.. CollectSlowThresholds(this).Distinct().Order()];
+    public IReadOnlyList<TimeSpan> GetSlowThresholds() => [.. SlowThresholdTicks().Select(static t => new TimeSpan(t))];
 
-    /// <summary>Walks the tree from <paramref name="root"/> and returns every <c>SlowRate</c> threshold in it.</summary>
-    internal static IEnumerable<TimeSpan> CollectSlowThresholds(Tripper root)
+    /// <summary>The distinct <c>SlowRate</c> thresholds of the tree, in ticks, ascending; walked once per tripper and kept (many breakers share a policy).</summary>
+    internal long[] SlowThresholdTicks() => _slowThresholdTicks ??= CollectSlowThresholds(this);
+
+    private static long[] CollectSlowThresholds(Tripper root)
     {
         // Iterative walk with a visited set: a user-written GetChildren may share nodes or even form a cycle.
+        List<long>? found = null;
         var visited = new HashSet<Tripper>(ReferenceEqualityComparer.Instance);
         var pending = new Stack<Tripper>();
         pending.Push(root);
@@ -190,7 +219,7 @@ public abstract class Tripper
 
             if (node is SlowRateTripper slow)
             {
-                yield return slow.Threshold;
+                (found ??= []).Add(slow.Threshold.Ticks);
             }
 
             foreach (var child in node.GetChildren() ?? [])
@@ -201,6 +230,14 @@ public abstract class Tripper
                 }
             }
         }
+
+        if (found is null)
+        {
+            return [];
+        }
+
+        found.Sort();
+        return [.. found.Distinct()];
     }
 
     private sealed class StateTripper(CircuitState state) : Tripper
@@ -251,29 +288,23 @@ public abstract class Tripper
         public override string ToString() => Grammar.FailureStreak.Print(count);
     }
 
-    private sealed class AndTripper(Tripper left, Tripper right) : Tripper, Syntax.IAndCombination
+    private sealed class AndTripper(Tripper left, Tripper right) : Tripper(left, right), Syntax.IAndCombination
     {
         public override bool Evaluate(CallContext context) => left.Evaluate(context) && right.Evaluate(context);
-
-        protected override IEnumerable<Tripper> GetChildren() => [left, right];
 
         public override string ToString() => $"{Syntax.Operand(left)} & {Syntax.Operand(right)}";
     }
 
-    private sealed class NotTripper(Tripper inner) : Tripper
+    private sealed class NotTripper(Tripper inner) : Tripper(inner)
     {
         public override bool Evaluate(CallContext context) => !inner.Evaluate(context);
-
-        protected override IEnumerable<Tripper> GetChildren() => [inner];
 
         public override string ToString() => $"~{Syntax.Operand(inner, underNot: true)}";
     }
 
-    private sealed class OrTripper(Tripper left, Tripper right) : Tripper, Syntax.IOrCombination
+    private sealed class OrTripper(Tripper left, Tripper right) : Tripper(left, right), Syntax.IOrCombination
     {
         public override bool Evaluate(CallContext context) => left.Evaluate(context) || right.Evaluate(context);
-
-        protected override IEnumerable<Tripper> GetChildren() => [left, right];
 
         public override string ToString() => $"{left} | {right}";
     }

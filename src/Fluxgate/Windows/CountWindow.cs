@@ -39,11 +39,32 @@ public sealed class CountWindow : Window
     /// <returns>The expression.</returns>
     public override string ToString() => Grammar.Count.Print(Size);
 
-    /// <inheritdoc/>
-    public override Metric GetMetric() => new(_count, _failures, _totalTicks, ThresholdSet, _slowCounts);
+    /// <summary>Returns a snapshot of the outcomes in the window; safe from any thread (it takes the lock of the breaker the window serves).</summary>
+    /// <returns>The snapshot.</returns>
+    public override Metric GetMetric() => Owner is { } owner ? owner.WithLock(static w => w.Snapshot(), this) : Snapshot();
+
+    /// <summary>Removes every outcome from the window; safe from any thread (it takes the lock of the breaker the window serves).</summary>
+    public override void Reset()
+    {
+        if (Owner is { } owner)
+        {
+            owner.WithLock(static w => { w.ResetUnsynchronized(); return true; }, this);
+        }
+        else
+        {
+            ResetUnsynchronized();
+        }
+    }
 
     /// <inheritdoc/>
-    public override void Reset()
+    internal override Metric GetMetric(long timestamp) => Snapshot();
+
+    /// <inheritdoc/>
+    internal override void ResetForBreaker() => ResetUnsynchronized();
+
+    private Metric Snapshot() => new(_count, _failures, _totalTicks, ThresholdSet, _slowCounts);
+
+    private void ResetUnsynchronized()
     {
         _count = 0;
         _next = 0;

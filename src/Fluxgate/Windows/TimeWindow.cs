@@ -67,11 +67,29 @@ public sealed class TimeWindow : Window
     /// <returns>The expression.</returns>
     public override string ToString() => Grammar.Time.Print(Size);
 
-    /// <inheritdoc/>
-    public override Metric GetMetric() => GetMetric(TimeProvider.GetTimestamp());
+    /// <summary>Returns a snapshot of the last <see cref="Size"/>, forgetting what has expired; safe from any thread (it takes the lock of the breaker the window serves).</summary>
+    /// <returns>The snapshot.</returns>
+    public override Metric GetMetric() => Owner is { } owner
+        ? owner.WithLock(static w => w.GetMetric(w.TimeProvider.GetTimestamp()), this)
+        : GetMetric(TimeProvider.GetTimestamp());
+
+    /// <summary>Removes every outcome from the window; safe from any thread (it takes the lock of the breaker the window serves).</summary>
+    public override void Reset()
+    {
+        if (Owner is { } owner)
+        {
+            owner.WithLock(static w => { w.ResetUnsynchronized(); return true; }, this);
+        }
+        else
+        {
+            ResetUnsynchronized();
+        }
+    }
 
     /// <inheritdoc/>
-    public override void Reset()
+    internal override void ResetForBreaker() => ResetUnsynchronized();
+
+    private void ResetUnsynchronized()
     {
         _count = 0;
         _failures = 0;

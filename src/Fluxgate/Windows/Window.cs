@@ -6,15 +6,23 @@ namespace Fluxgate;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A window instance serves exactly one breaker; giving it to a second breaker throws
-/// <see cref="ArgumentException"/>. The breaker feeds it through <see cref="Record(bool, TimeSpan, long)"/>,
-/// clears it on every transition through <see cref="Reset"/>, and reads it through
-/// <see cref="GetMetric()"/>, always under the breaker's own lock: implementations need no
-/// synchronization of their own, and callers should read metrics through
-/// <see cref="CircuitBreaker.GetInfo"/> rather than from the window directly.
+/// A window instance serves exactly one breaker; giving it to a second breaker throws <see cref="ArgumentException"/>.
+/// The breaker feeds it through <see cref="Record(bool, TimeSpan, long)"/>, reads it through <see cref="GetMetric()"/> after
+/// every recorded outcome and clears it on every transition through <see cref="Reset"/>: one call at a time, under the
+/// breaker's lock, and only for the window of its current state period. The built-in windows' public
+/// <see cref="GetMetric()"/> and <see cref="Reset"/> take that lock themselves, so they are safe from any thread.
 /// </para>
-/// <para>To write a custom window, override the three abstract members; <see cref="SlowThresholds"/> and
-/// <see cref="TimeProvider"/> are available from <see cref="OnAttached"/> on.</para>
+/// <para>
+/// To write a custom window, override the three abstract members; <see cref="SlowThresholds"/> and
+/// <see cref="TimeProvider"/> are available from <see cref="OnAttached"/> on. It needs no synchronization for the
+/// breaker; code that reads it from elsewhere must synchronize, or read <see cref="CircuitBreaker.GetInfo"/>. Keep
+/// <see cref="GetMetric()"/> cheap (it runs after every outcome) and count the calls at least as slow as each of
+/// <see cref="SlowThresholds"/>. What the breaker guards: a window that throws is reported as a
+/// <see cref="ComponentFailure"/> and never reaches a caller (a failed <c>Record</c> may miss the outcome, a failed
+/// <c>GetMetric</c> means no decision, a failed <c>Reset</c> may keep the last period's outcomes); a
+/// <see cref="Metric"/> is validated when built. What it cannot guard: a window whose numbers are wrong makes the tripper
+/// decide on them.
+/// </para>
 /// </remarks>
 public abstract class Window
 {
@@ -66,8 +74,14 @@ public abstract class Window
     /// <param name="timestamp">When the call ended, as a <see cref="System.TimeProvider.GetTimestamp"/> value of <see cref="TimeProvider"/>.</param>
     protected abstract void Record(bool isFailure, TimeSpan duration, long timestamp);
 
-    /// <summary>Lets the breaker feed the window.</summary>
+    /// <summary>Gets the breaker the window serves, once attached.</summary>
+    internal CircuitBreaker? Owner => Volatile.Read(ref _owner);
+
+    /// <summary>Lets the breaker feed the window (under its lock).</summary>
     internal void RecordOutcome(bool isFailure, TimeSpan duration, long timestamp) => Record(isFailure, duration, timestamp);
+
+    /// <summary>Lets the breaker clear the window (under its lock); the built-in windows skip the locking their public <see cref="Reset"/> does.</summary>
+    internal virtual void ResetForBreaker() => Reset();
 
     /// <summary>Called once when a breaker takes this window, after <see cref="TimeProvider"/> and <see cref="SlowThresholds"/> are set.</summary>
     protected virtual void OnAttached()
@@ -89,7 +103,7 @@ public abstract class Window
 
         TimeProvider = timeProvider;
         _thresholdSet = slowThresholds;
-        _slowThresholdSpans = [.. slowThresholds.Ticks.Select(t => new TimeSpan(t))];
+        _slowThresholdSpans = slowThresholds.Count == 0 ? [] : [.. slowThresholds.Ticks.Select(static t => new TimeSpan(t))];
         OnAttached();
         return null;
     }

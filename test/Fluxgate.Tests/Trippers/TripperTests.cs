@@ -86,7 +86,7 @@ public class TripperTests
         Assert.True(gentle.Evaluate(Context(10, 2, state: CircuitState.HalfOpen, streak: 1)));    // 20% of 10 probes failed: reopen
         Assert.False(gentle.Evaluate(Context(60, 5, state: CircuitState.HalfOpen, streak: 0)));   // 60 probes, under 20%: close
         Assert.True(MinRequests(5).Not().Evaluate(Context(4, 0)));
-        Assert.Equal([Second], Tripper.CollectSlowThresholds(~SlowRate(0.5, Second)));
+        Assert.Equal([Second], (~SlowRate(0.5, Second)).GetSlowThresholds());
         Assert.Equal("~MinRequests(3)", (~MinRequests(3)).ToString());
         Assert.Throws<ArgumentNullException>(() => ~(Tripper)null!);
     }
@@ -145,9 +145,22 @@ public class TripperTests
         custom.Children.Add(custom);
         custom.Children.Add(SlowRate(0.9, Second));
 
-        Assert.Equal([Second, Second, TimeSpan.FromSeconds(3)], Tripper.CollectSlowThresholds(custom).Order());
         Assert.Equal([Second, TimeSpan.FromSeconds(3)], custom.GetSlowThresholds());
         Assert.Empty(FailureRate(0.5).GetSlowThresholds());
+    }
+
+    [Fact]
+    public void CompositeConstructor_ExposesTheChildrenToTheThresholdWalk()
+    {
+        var either = new Either(SlowRate(0.5, Second), SlowRate(0.2, TimeSpan.FromSeconds(3)));
+
+        Assert.Equal([Second, TimeSpan.FromSeconds(3)], either.GetSlowThresholds());
+        Assert.Equal("children", Assert.Throws<ArgumentNullException>(() => new Either(Closed(), null!)).ParamName);
+    }
+
+    private sealed class Either(Tripper left, Tripper right) : Tripper(left, right)
+    {
+        public override bool Evaluate(CallContext context) => left.Evaluate(context) || right.Evaluate(context);
     }
 
     [Fact]

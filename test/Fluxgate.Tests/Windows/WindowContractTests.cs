@@ -95,6 +95,21 @@ public abstract class WindowContractTests
     }
 
     [Fact]
+    public void Reset_CalledDirectly_EmptiesTheWindowTheBreakerReads()
+    {
+        var (breaker, window) = Attach();
+        breaker.Succeed(Clock);
+        breaker.Fail(Clock);
+
+        window.Reset();
+
+        Assert.Equal(0, breaker.GetInfo().Metrics.TotalCount);
+        Assert.Equal(0, window.GetMetric().TotalCount);
+        breaker.Succeed(Clock);
+        Assert.Equal(1, window.GetMetric().TotalCount);
+    }
+
+    [Fact]
     public void Attach_ToASecondBreaker_ThrowsNamingTheWindow()
     {
         var (_, window) = Attach();
@@ -115,4 +130,45 @@ public sealed class CountWindowContractTests : WindowContractTests
 public sealed class TimeWindowContractTests : WindowContractTests
 {
     private protected override Window CreateWindow() => new TimeWindow(TimeSpan.FromMinutes(10));
+
+    [Fact]
+    public void GetMetric_CalledDirectly_ReadsTheClockUnderTheBreakersLock()
+    {
+        // A time window forgets expired seconds as it is read, so a direct read must not race the breaker's writes.
+        var clock = new WatchingClock(Clock);
+        var window = new TimeWindow(TimeSpan.FromMinutes(1));
+        var options = TestKit.Options(Clock, window: window);
+        options.TimeProvider = clock;
+        var breaker = new CircuitBreaker(options);
+        clock.Breaker = breaker;
+
+        clock.Watching = true;
+        _ = window.GetMetric();
+        clock.Watching = false;
+
+        Assert.True(clock.SawTheLockHeld);
+    }
+
+    private sealed class WatchingClock(FakeTimeProvider inner) : TimeProvider
+    {
+        public CircuitBreaker? Breaker { get; set; }
+
+        public bool Watching { get; set; }
+
+        public bool SawTheLockHeld { get; private set; }
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override long GetTimestamp()
+        {
+            if (Watching)
+            {
+                SawTheLockHeld = Breaker!.IsLockHeldByCurrentThread;
+            }
+
+            return inner.GetTimestamp();
+        }
+    }
 }

@@ -1,0 +1,38 @@
+using Fluxgate.CodeGen;
+
+namespace Fluxgate.Tests.Breaker;
+
+/// <summary>The Decorate overloads are generated (tools/Fluxgate.CodeGen): the committed file is what the generator writes.</summary>
+public class DecorateGeneratorTests
+{
+    [Fact]
+    public void CommittedFile_IsWhatTheGeneratorWrites()
+    {
+        var path = Path.Combine(RepositoryRoot(), DecorateGenerator.RelativePath);
+
+        var committed = File.ReadAllText(path).Replace("\r\n", "\n", StringComparison.Ordinal);
+
+        Assert.True(committed == DecorateGenerator.Generate(), $"{DecorateGenerator.RelativePath} is stale: run dotnet run --project tools/Fluxgate.CodeGen, then bash eng/update-public-api.sh src/Fluxgate.");
+    }
+
+    [Fact]
+    public void Generator_WritesEveryShapeForZeroToThreeArguments()
+    {
+        var text = DecorateGenerator.Generate();
+
+        Assert.Equal(4 * 8, text.Split('\n').Count(l => l.StartsWith("    public ", StringComparison.Ordinal)));   // 8 shapes for each of 0 to 3 arguments
+        Assert.Contains("public Func<T1, T2, T3, Task> Decorate<T1, T2, T3>(Func<T1, T2, T3, Task> func, Action<Exception> fallback)", text, StringComparison.Ordinal);
+        Assert.Contains("public Action Decorate(Action action)", text, StringComparison.Ordinal);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Fluxgate.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Fluxgate.sln not found above the test's directory.");
+    }
+}
