@@ -9,7 +9,7 @@ internal enum DownstreamMode
 }
 
 /// <summary>The simulated inventory service: a second listener of this app, on its own loopback port.</summary>
-internal sealed class Downstream
+internal sealed class Downstream(TimeProvider timeProvider)
 {
     private int _mode;
     private int _requests;
@@ -31,7 +31,7 @@ internal sealed class Downstream
             case DownstreamMode.Failing:
                 return Results.Problem("inventory database unavailable", statusCode: StatusCodes.Status500InternalServerError);
             case DownstreamMode.Slow:
-                await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+                await Task.Delay(TimeSpan.FromSeconds(5), timeProvider, cancellationToken);
                 break;
         }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Text.Json;
 using Fluxgate.Prometheus;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -26,6 +27,7 @@ internal static class WebApiApp
         builder.Services.AddCircuitBreakers(builder.Configuration.GetSection("Fluxgate"));
         builder.Services.ConfigureAll<CircuitBreakerOptions>(o => o.Listeners.Add(prometheus));
 
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Downstream>();
         builder.Services.AddHttpClient<InventoryClient>(c => c.BaseAddress = new Uri(downstreamUrl + "/"))
             .AddCircuitBreaker("inventory", configure: null, configureHandler: h => h.Timeout = TimeSpan.FromSeconds(1));

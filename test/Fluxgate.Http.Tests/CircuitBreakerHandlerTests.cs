@@ -116,7 +116,7 @@ public sealed class CircuitBreakerHandlerTests : IDisposable
         var breaker = Breaker();
         _server.RespondAsync = async _ =>
         {
-            await Task.Delay(Timeout.Infinite, _server.Stopping);
+            await TestKit.UntilCancelled(_server.Stopping);
             return (200, "{}");
         };
         using var cts = new CancellationTokenSource();

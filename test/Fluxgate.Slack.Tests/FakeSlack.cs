@@ -61,7 +61,7 @@ public sealed class FakeSlack : IDisposable
         {
             // Never answered: held until the server is disposed, then the connection is aborted.
             Hanging.TrySetResult();
-            await Task.Delay(Timeout.Infinite, _server.Stopping);
+            await TestKit.UntilCancelled(_server.Stopping);
         }
 
         return answer switch

@@ -68,6 +68,14 @@ public static class TestKit
         return rejection;
     }
 
+    /// <summary>Completes when <paramref name="cancellationToken"/> is cancelled (and never otherwise): a call that hangs until its caller gives up.</summary>
+    public static Task UntilCancelled(CancellationToken cancellationToken)
+    {
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cancellationToken.Register(static state => ((TaskCompletionSource)state!).TrySetCanceled(), cancelled);
+        return cancelled.Task;
+    }
+
     /// <summary>Drives a breaker built from <see cref="Options"/> (MinRequests(2) &amp; FailureRate(0.5)) to open.</summary>
     public static void Trip(this CircuitBreaker breaker, FakeTimeProvider clock)
     {

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Fluxgate;
 
 /// <summary>
@@ -114,8 +112,7 @@ internal sealed class Signature<T>(string name, Param[] parameters, Func<Argumen
                 double number => Syntax.Number(number),
                 TimeSpan duration => Syntax.Duration(duration),
                 Type type => type.FullName ?? type.Name,
-                IEnumerable<Type> types => string.Join(", ", types.Select(t => t.FullName ?? t.Name)),
-                var other => Convert.ToString(other, CultureInfo.InvariantCulture),
+                var types => string.Join(", ", ((IEnumerable<Type>)types!).Select(t => t.FullName ?? t.Name)),
             });
         }
 
@@ -127,8 +124,6 @@ internal sealed class Signature<T>(string name, Param[] parameters, Func<Argumen
 internal sealed class Kind<T>(string description, Signature<T>[] signatures, Func<T, T, T>? and = null, Func<T, T, T>? or = null, Func<T, T>? not = null)
     where T : class
 {
-    public string Description => description;
-
     public Signature<T>[] Signatures => signatures;
 
     public bool Combines => and is not null;

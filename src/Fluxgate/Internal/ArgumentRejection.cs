@@ -20,6 +20,7 @@ internal readonly record struct ArgumentRejection(string Parameter, object? Valu
     public string Message => $"Must be {Rule}.";
 
     /// <summary>Throws the exception this rejection describes.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     public void Throw() => throw ToException();
 
     /// <summary>

@@ -135,7 +135,7 @@ public sealed class HttpClientBuilderTests : IDisposable
         var (factory, services) = Build(s => AddDownstream(s));
         _server.RespondAsync = async _ =>
         {
-            await Task.Delay(Timeout.Infinite, _server.Stopping);
+            await TestKit.UntilCancelled(_server.Stopping);
             return (200, "{}");
         };
         using var cts = new CancellationTokenSource();

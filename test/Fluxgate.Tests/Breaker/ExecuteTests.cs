@@ -194,7 +194,7 @@ public class ExecuteTests
         breaker.Reset();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await breaker.ExecuteAsync(async ct =>
         {
-            await Task.Delay(Timeout.Infinite, ct);
+            await TestKit.UntilCancelled(ct);
             return 1;
         }, _ => -4, cts.Token));
         Assert.Equal(1, await breaker.ExecuteAsync(_ => new ValueTask<int>(1), _ => -5));
@@ -313,6 +313,25 @@ public class ExecuteTests
         await decoratedPing();
         Assert.True(fallbackRan);
         Assert.Equal(CircuitState.Disabled, breaker.State);
+    }
+
+    [Fact]
+    public async Task TaskReturningCalls_GoThroughTheTaskExtensions()
+    {
+        var breaker = new CircuitBreaker(Options(_clock, Tripper.FailureStreak(10)));
+        Func<CancellationToken, Task<int>> value = _ => Task.FromResult(5);
+        Func<CancellationToken, Task<int>> failing = _ => Task.FromException<int>(new TrackedException());
+        Func<CancellationToken, Task> plain = _ => Task.CompletedTask;
+
+        Assert.Equal(5, await breaker.ExecuteAsync(value));
+        Assert.Equal(-1, await breaker.ExecuteAsync(failing, _ => -1));
+        await breaker.ExecuteAsync(plain);
+        Assert.Equal((true, 5), await breaker.TryExecuteAsync(value) is var (permitted, result) ? (permitted, result) : default);
+        Assert.True(await breaker.TryExecuteAsync(plain));
+        breaker.ForceOpen();
+        Assert.False(await breaker.TryExecuteAsync(plain));
+        Assert.Equal(-2, await breaker.ExecuteAsync(value, _ => -2));
+        Assert.Equal(1, breaker.GetInfo().Metrics.TotalCount + 1);
     }
 
     [Fact]

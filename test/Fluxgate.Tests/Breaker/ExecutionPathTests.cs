@@ -173,7 +173,7 @@ public class ExecutionPathTests
         using var cts = new CancellationTokenSource();
         var fallbackCalls = 0;
 
-        var call = breaker.ExecuteAsync<int>(async ct => { await Task.Delay(Timeout.Infinite, ct); return 1; }, _ => { fallbackCalls++; return -1; }, cts.Token);
+        var call = breaker.ExecuteAsync<int>(async ct => { await TestKit.UntilCancelled(ct); return 1; }, _ => { fallbackCalls++; return -1; }, cts.Token);
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await call);
@@ -290,6 +290,22 @@ public class ExecutionPathTests
     }
 
     /// <summary>A source that has already succeeded and counts how often its result is read.</summary>
+    [Fact]
+    public async Task ClockThatThrowsAfterTheCall_NeverReplacesTheCallsOwnOutcome()
+    {
+        // The last line of defence of the recording path: even a TimeProvider that fails when the call ends cannot turn a
+        // result into an exception (the caller may retry a non-idempotent call) or replace the call's exception.
+        var clock = new HookedClock(_clock);
+        var options = Options(_clock);
+        options.TimeProvider = clock;
+        var breaker = new CircuitBreaker(options);
+        var thrown = new TrackedException();
+
+        Assert.Equal(1, breaker.Execute(() => { clock.OnNextRead = () => throw new InvalidOperationException("clock"); return 1; }));
+        Assert.Same(thrown, Assert.Throws<TrackedException>(() => breaker.Execute<int>(() => { clock.OnNextRead = () => throw new InvalidOperationException("clock"); throw thrown; })));
+        Assert.Equal(2, await breaker.ExecuteAsync(async _ => { await Task.Yield(); clock.OnNextRead = () => throw new InvalidOperationException("clock"); return 2; }));
+    }
+
     private sealed class CompletedSource : IValueTaskSource<int>, IValueTaskSource
     {
         public int Reads { get; private set; }

@@ -214,6 +214,25 @@ public class ComponentFailureTests
         Assert.Empty(_reported);
     }
 
+    [Theory]
+    [InlineData("Tracker.IsFailure", "the exception was counted as a failure")]
+    [InlineData("ResultTracker.IsFailure", "the result was counted as a failure")]
+    [InlineData("Tripper.Evaluate", "the tripper's answer was taken as false (no transition)")]
+    [InlineData("Tripper.SlowThreshold", "the slow count read as 0; return the SlowRate trippers from GetChildren so the window counts them")]
+    [InlineData("Retry.GetWaitDuration", "the circuit will let a probe through on the next call")]
+    [InlineData("Permit.Admit", "the call was not admitted as a probe")]
+    [InlineData("Window.Record", "the outcome may be missing from the window")]
+    [InlineData("Window.Reset", "the window may keep outcomes of the previous state")]
+    [InlineData("Window.GetMetric", "the tripper was not asked (no transition)")]
+    [InlineData("Something.Else", "the breaker carried on")]
+    public void Consequence_SaysWhatTheBreakerDidInstead(string operation, string consequence)
+    {
+        var failure = new ComponentFailure("payments", new ThrowingTripper(), operation, new InvalidOperationException());
+
+        Assert.Equal(consequence, failure.Consequence);
+        Assert.Equal($"payments: {operation} of ThrowingTripper threw InvalidOperationException; {consequence}", failure.ToString());
+    }
+
     private CircuitBreakerOptions WithTripper(Tripper tripper)
     {
         var options = Options(_clock, tripper);

@@ -65,7 +65,7 @@ public class FaultInjectionTests
         _clock.Advance(TimeSpan.FromSeconds(10));
         using var cts = new CancellationTokenSource();
 
-        var probe = breaker.ExecuteAsync(async ct => { await Task.Delay(Timeout.Infinite, ct); return 1; }, cts.Token);
+        var probe = breaker.ExecuteAsync(async ct => { await TestKit.UntilCancelled(ct); return 1; }, cts.Token);
         breaker.AssertRejects();                                      // the only slot is taken
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await probe);

@@ -219,11 +219,16 @@ public sealed class MeterTests : IDisposable
         var options = TestKit.Options(_clock, Tripper.FailureStreak(1));
         options.Name = _name;
         options.Listeners.Add(recording);
+        options.Listeners.Add(new Throwing());                       // its failure is counted by the meter, which throws too
         var breaker = new CircuitBreaker(options);
+        var faulty = TestKit.Options(_clock, new ThrowingTripper());
+        faulty.Name = _name;
+        var faultyBreaker = new CircuitBreaker(faulty);
 
         Assert.Equal(42, breaker.Succeed(_clock));
         breaker.Fail(_clock);
         var rejection = breaker.AssertRejects();
+        Assert.Equal(7, faultyBreaker.Execute(() => 7));              // a component failure, counted by the throwing meter
 
         Assert.Equal(CircuitState.Open, rejection.State);
         Assert.Equal([(CircuitState.Closed, CircuitState.Open)], recording.Transitions);

@@ -18,7 +18,7 @@ public class CancellationTests
 
         var call = breaker.ExecuteAsync(async ct =>
         {
-            await Task.Delay(Timeout.Infinite, ct);
+            await TestKit.UntilCancelled(ct);
             return 1;
         }, cts.Token);
         await cts.CancelAsync();
