@@ -77,7 +77,7 @@ public static class TestKit
     }
 
     /// <summary>Drives a breaker built from <see cref="Options"/> (MinRequests(2) &amp; FailureRate(0.5)) to open.</summary>
-    public static void Trip(this CircuitBreaker breaker, FakeTimeProvider clock)
+    public static void OpenWithFailures(this CircuitBreaker breaker, FakeTimeProvider clock)
     {
         breaker.Fail(clock);
         breaker.Fail(clock);

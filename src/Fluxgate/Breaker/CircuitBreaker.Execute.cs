@@ -385,7 +385,7 @@ public sealed partial class CircuitBreaker
         if (pending.IsCompletedSuccessfully)
         {
             pending.GetAwaiter().GetResult();
-            Complete(period, start, CallOutcome.Success);
+            OnResult(period, start, default(VoidResult));
             return default;
         }
 
@@ -421,7 +421,7 @@ public sealed partial class CircuitBreaker
             throw;
         }
 
-        Complete(period, start, CallOutcome.Success);
+        OnResult(period, start, default(VoidResult));
     }
 
     private static async ValueTask<T> WithFallbackAsync<T>(ValueTask<T> run, Func<Exception, T> fallback, CancellationToken cancellationToken)

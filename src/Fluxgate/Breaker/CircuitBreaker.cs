@@ -34,8 +34,17 @@ public sealed partial class CircuitBreaker
     private int _reopens;
     private int _consecutiveFailures;
 
+    /// <summary>The lease of calls the breaker runs itself: they always report their outcome.</summary>
+    private const long NoProbe = 0;
+
+    /// <summary>The shortest time a half-open call begun with <see cref="BeginCall"/> may go unreported before its slot is given to another call.</summary>
+    internal static readonly TimeSpan MinProbeLease = TimeSpan.FromSeconds(30);
+
     // Calls admitted while half-open (in any half-open period) that have not finished yet; updated with Interlocked.
     private int _halfOpenInFlight;
+
+    // Leases of half-open calls begun with BeginCall and not yet reported; created by the first such call.
+    private ProbeLeases? _probeLeases;
 
     /// <summary>Creates a breaker with the default options (see <see cref="CircuitBreakerOptions"/>).</summary>
     public CircuitBreaker()
@@ -106,7 +115,7 @@ public sealed partial class CircuitBreaker
         lock (_lock)
         {
             var current = _period;
-            _period = new Period(current.State, current.StartedAt, current.ChangedAt, current.WaitTimestampTicks, parts);
+            _period = new Period(current.State, current.StartedAt, current.ChangedAt, current.WaitTimestampTicks, parts, current.ProbeLeaseTicks);
         }
     }
 
@@ -147,7 +156,7 @@ public sealed partial class CircuitBreaker
     /// <returns>The text.</returns>
     public override string ToString() => $"{Name} ({State.ToWireName()})";
 
-    /// <summary>Admits or rejects a call. On admission, the caller must report the outcome with <see cref="OnResult"/>, <see cref="OnException"/> or (for calls without a result) <see cref="Complete"/>.</summary>
+    /// <summary>Admits or rejects a call. On admission, the caller must report the outcome with <c>OnResult</c> or <c>OnException</c> (a <see cref="VoidResult"/> for calls without a result).</summary>
     /// <param name="period">The period that admitted (or rejected) the call.</param>
     /// <param name="start">When the call started.</param>
     /// <returns><see langword="true"/> when the call may run.</returns>
@@ -163,10 +172,12 @@ public sealed partial class CircuitBreaker
         }
 
         start = _timeProvider.GetTimestamp();
-        return period.State is CircuitState.Closed or CircuitState.MetricsOnly or CircuitState.Disabled || TryEnterSlow(ref period, start);
+        var transitioned = false;
+        return period.State is CircuitState.Closed or CircuitState.MetricsOnly or CircuitState.Disabled || TryEnterSlow(ref period, start, ref transitioned);
     }
 
-    private bool TryEnterSlow(ref Period period, long start)
+    /// <summary>Admits or rejects a call outside the closed state; <paramref name="transitioned"/> becomes true when this call's admission moved the circuit from open to half-open.</summary>
+    private bool TryEnterSlow(ref Period period, long start, ref bool transitioned)
     {
         while (true)
         {
@@ -181,13 +192,8 @@ public sealed partial class CircuitBreaker
                         return false;
                     }
 
-                    if (Interlocked.Increment(ref _halfOpenInFlight) > period.Parts.MaxHalfOpenCalls)
-                    {
-                        Interlocked.Decrement(ref _halfOpenInFlight);
-                        return false;
-                    }
-
-                    return true;
+                    // Full: a probe taken by BeginCall and never reported may be holding a slot past its lease.
+                    return TryTakeProbeSlot(period.Parts.MaxHalfOpenCalls) || (ReclaimExpiredProbes(start) && TryTakeProbeSlot(period.Parts.MaxHalfOpenCalls));
 
                 case CircuitState.Open:
                     if (period.WaitTimestampTicks < 0 || start - period.StartedAt < period.WaitTimestampTicks)
@@ -202,6 +208,7 @@ public sealed partial class CircuitBreaker
                         if (ReferenceEquals(_period, period))
                         {
                             Transition_NeedsLock(CircuitState.HalfOpen, start);
+                            transitioned = true;
                         }
                     }
 
@@ -219,79 +226,140 @@ public sealed partial class CircuitBreaker
 
     /// <summary>Records a returned result, classified by the result tracker. Never throws: the caller must see the call's own result.</summary>
     /// <remarks>Never called for a call admitted while disabled: <c>Run</c> and <c>RunAsync</c> run those without recording.</remarks>
-    private void OnResult<T>(Period period, long start, T result)
+    private void OnResult<T>(Period period, long start, T result) => OnResult(period, start, result, NoProbe);
+
+    /// <summary>Records a returned result; returns the state the outcome moved the circuit into, if it did.</summary>
+    internal CircuitState? OnResult<T>(Period period, long start, T result, long probe)
     {
         try
         {
             var failure = typeof(T) != typeof(VoidResult) && period.Parts.ResultTracker is { } resultTracker && IsFailureResult(resultTracker, result);
-            Complete(period, start, failure ? CallOutcome.Failure : CallOutcome.Success);
+            return Complete(period, start, failure ? CallOutcome.Failure : CallOutcome.Success, probe);
         }
 #pragma warning disable CA1031 // Every part is guarded on its own; this is the last line for a throwing TimeProvider: the call already ran.
         catch (Exception)
 #pragma warning restore CA1031
         {
+            return null;
         }
     }
 
     /// <summary>Records a thrown exception: a failure if tracked, nothing if untracked or the caller's own cancellation. Never throws: the caller must see the call's own exception.</summary>
-    /// <remarks>Never called for a call admitted while disabled, as <see cref="OnResult"/>.</remarks>
-    private void OnException(Period period, long start, Exception exception, CancellationToken cancellationToken)
+    /// <remarks>Never called for a call admitted while disabled, as <c>OnResult</c>.</remarks>
+    private void OnException(Period period, long start, Exception exception, CancellationToken cancellationToken) =>
+        OnException(period, start, exception, NoProbe, cancellationToken);
+
+    /// <summary>Records a thrown exception; returns the state the outcome moved the circuit into, if it did.</summary>
+    internal CircuitState? OnException(Period period, long start, Exception exception, long probe, CancellationToken cancellationToken)
     {
         try
         {
             var ignored = (exception is OperationCanceledException && cancellationToken.IsCancellationRequested) || !IsTracked(period.Parts.Tracker, exception);
-            Complete(period, start, ignored ? CallOutcome.Ignored : CallOutcome.Failure);
+            return Complete(period, start, ignored ? CallOutcome.Ignored : CallOutcome.Failure, probe);
         }
 #pragma warning disable CA1031 // As in OnResult.
         catch (Exception)
 #pragma warning restore CA1031
         {
+            return null;
         }
     }
 
-    private void Complete(Period period, long start, CallOutcome outcome)
+    private CircuitState? Complete(Period period, long start, CallOutcome outcome, long probe)
     {
         var end = start;
+        CircuitState? entered = null;
         try
         {
             end = _timeProvider.GetTimestamp();
             if (outcome != CallOutcome.Ignored)
             {
-                Record(period, outcome == CallOutcome.Failure, end - start, end);
+                entered = Record(period, outcome == CallOutcome.Failure, end - start, end);
             }
         }
         finally
         {
-            if (period.State == CircuitState.HalfOpen)
-            {
-                Interlocked.Decrement(ref _halfOpenInFlight);
-            }
+            ReleaseProbe(period, probe);
         }
 
         if (BreakerTelemetry.CallsEnabled)
         {
             _telemetry.Completed(outcome, ToTimeSpan(end - start));
         }
+
+        return entered;
     }
 
-    private void Record(Period period, bool failure, long elapsed, long end)
+    /// <summary>Gives back a half-open call's slot: once, whoever asks first (the call, or the reclaiming of its expired lease).</summary>
+    /// <param name="period">The period that admitted the call.</param>
+    /// <param name="probe">The call's lease (from <see cref="BeginCall"/>), or <see cref="NoProbe"/> for calls the breaker runs itself.</param>
+    internal void ReleaseProbe(Period period, long probe)
+    {
+        if (period.State != CircuitState.HalfOpen)
+        {
+            return;
+        }
+
+        if (probe == NoProbe || _probeLeases?.Release(probe) == true)
+        {
+            Interlocked.Decrement(ref _halfOpenInFlight);
+        }
+    }
+
+    private bool TryTakeProbeSlot(int maxHalfOpenCalls)
+    {
+        if (Interlocked.Increment(ref _halfOpenInFlight) <= maxHalfOpenCalls)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _halfOpenInFlight);
+        return false;
+    }
+
+    /// <summary>Gives back the slots of probes begun with <see cref="BeginCall"/> whose lease has run out, and reports them.</summary>
+    /// <returns><see langword="true"/> when a slot was given back.</returns>
+    private bool ReclaimExpiredProbes(long now)
+    {
+        var reclaimed = _probeLeases?.ReclaimExpired(now) ?? 0;
+        if (reclaimed == 0)
+        {
+            return false;
+        }
+
+        Interlocked.Add(ref _halfOpenInFlight, -reclaimed);
+        _dispatcher.ReportComponentFailure(new ComponentFailure(
+            Name,
+            this,
+            ComponentOperations.CallComplete,
+            new InvalidOperationException(
+                $"{reclaimed} half-open call(s) begun with BeginCall were neither completed nor abandoned within their lease; their probe slots were given to new calls. Report every permitted CircuitBreakerCall exactly once (Complete, Fail or Abandon), also when the caller gives up.")));
+        return true;
+    }
+
+    /// <summary>Records an outcome of a call admitted in <paramref name="period"/>; returns the state it moved the circuit into, if any.</summary>
+    private CircuitState? Record(Period period, bool failure, long elapsed, long end)
     {
         bool deliver;
+        CircuitState? entered;
         lock (_lock)
         {
             if (!ReferenceEquals(_period, period))
             {
                 // Admitted in an earlier state period: its outcome belongs to a window that no longer exists.
-                return;
+                return null;
             }
 
             deliver = Record_NeedsLock(period, failure, ToTimeSpan(elapsed), end);
+            entered = ReferenceEquals(_period, period) ? null : _period.State;
         }
 
         if (deliver)
         {
             _dispatcher.DeliverPending();
         }
+
+        return entered;
     }
 
     /// <summary>Records an outcome into the period's window and asks the tripper whether to move.</summary>
@@ -443,7 +511,10 @@ public sealed partial class CircuitBreaker
             QueueComponentFailure_NeedsLock(parts.Window, ComponentOperations.WindowReset, exception);
         }
 
-        _period = new Period(next, now, changedAt, wait, parts);
+        // A probe's lease: the wait the circuit drew before probing, and at least MinProbeLease (Retry.Always() draws none),
+        // so a slow but live probe is not mistaken for a lost one.
+        var probeLease = next == CircuitState.HalfOpen ? Math.Max(current.WaitTimestampTicks, ToTimestampTicks(MinProbeLease)) : 0;
+        _period = new Period(next, now, changedAt, wait, parts, probeLease);
 
         // The signal is queued before the meter hears of it: a throwing meter listener must not cost a listener its signal.
         _dispatcher.Enqueue_NeedsLock(new Signal(Name, old, next, changedAt));
@@ -583,14 +654,17 @@ public sealed partial class CircuitBreaker
     }
 
     /// <summary>The components a period decides with; replaced as a whole by <see cref="Reconfigure"/>.</summary>
-    private sealed record Parts(Window Window, SlowThresholdSet Thresholds, Tracker Tracker, ResultTracker? ResultTracker, Tripper Tripper, Retry Retry, Permit Permit, int MaxHalfOpenCalls);
+    internal sealed record Parts(Window Window, SlowThresholdSet Thresholds, Tracker Tracker, ResultTracker? ResultTracker, Tripper Tripper, Retry Retry, Permit Permit, int MaxHalfOpenCalls);
 
     /// <summary>
     /// One state period: from a transition (or a reconfiguration) to the next. Outcomes are recorded only
     /// into the period that admitted their call, and each period decides with its own parts.
     /// </summary>
-    private sealed class Period(CircuitState state, long startedAt, DateTimeOffset changedAt, long waitTimestampTicks, Parts parts)
+    internal sealed class Period(CircuitState state, long startedAt, DateTimeOffset changedAt, long waitTimestampTicks, Parts parts, long probeLeaseTicks = 0)
     {
+        /// <summary>Half-open only: how long a probe taken by <see cref="BeginCall"/> may go unreported before its slot is reclaimed, in timestamp ticks.</summary>
+        public readonly long ProbeLeaseTicks = probeLeaseTicks;
+
         public readonly CircuitState State = state;
 
         public readonly Parts Parts = parts;
@@ -605,5 +679,5 @@ public sealed partial class CircuitBreaker
     }
 
     /// <summary>The result type of calls that return nothing; never shown to a result tracker.</summary>
-    private readonly struct VoidResult;
+    internal readonly struct VoidResult;
 }

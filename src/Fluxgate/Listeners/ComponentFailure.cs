@@ -1,8 +1,8 @@
 namespace Fluxgate;
 
-/// <summary>A part of a breaker (window, tracker, result tracker, tripper, retry or permit) that threw, and what the breaker did instead.</summary>
+/// <summary>A part of a breaker (window, tracker, result tracker, tripper, retry or permit) that threw, or probes begun with <see cref="CircuitBreaker.BeginCall"/> that were never reported, and what the breaker did instead.</summary>
 /// <param name="CircuitName">The breaker's name.</param>
-/// <param name="Component">The part that threw.</param>
+/// <param name="Component">The part that threw; the breaker itself when calls begun with <see cref="CircuitBreaker.BeginCall"/> were never reported.</param>
 /// <param name="Operation">What the breaker asked of it, e.g. <c>Tripper.Evaluate</c> or <c>Permit.Admit</c>.</param>
 /// <param name="Exception">What it threw. For a tripper that read the slow rate of a threshold its tree does not register, an <see cref="InvalidOperationException"/> describing the mistake.</param>
 /// <remarks>
@@ -23,6 +23,7 @@ public readonly record struct ComponentFailure(string CircuitName, object Compon
         ComponentOperations.WindowRecord => "the outcome may be missing from the window",
         ComponentOperations.WindowReset => "the window may keep outcomes of the previous state",
         ComponentOperations.WindowGetMetric => "the tripper was not asked (no transition)",
+        ComponentOperations.CallComplete => "the probe slots were given to new calls; a late report is still recorded if the state has not changed",
         _ => "the breaker carried on",
     };
 
@@ -51,4 +52,5 @@ internal static class ComponentOperations
     public const string WindowRecord = "Window.Record";
     public const string WindowReset = "Window.Reset";
     public const string WindowGetMetric = "Window.GetMetric";
+    public const string CallComplete = "CircuitBreakerCall.Complete";
 }

@@ -5,6 +5,8 @@ namespace Fluxgate.Tests.Breaker;
 /// <summary>
 /// The allocation rule: nothing is allocated on the success path of Execute/ExecuteAsync (synchronous completion)
 /// with any built-in component, and nothing for a non-throwing rejection. Counted with <see cref="GC.GetAllocatedBytesForCurrentThread"/>, after warm-up.
+/// A call permitted by BeginCall carries a misuse guard in Debug builds (which these tests run), so its Release cost is
+/// measured by the benchmarks (PollyPipelineBenchmarks) instead.
 /// </summary>
 [Collection(MeterSerial.Name)]
 public class AllocationTests
@@ -77,6 +79,31 @@ public class AllocationTests
         {
             var attempt = breaker.TryExecuteAsync(static _ => new ValueTask<int>(1));
             if (breaker.TryExecute(static () => 42, out _) || !attempt.IsCompletedSuccessfully || attempt.Result.IsPermitted)
+            {
+                throw new InvalidOperationException("expected a rejection");
+            }
+        }));
+    }
+
+    [Theory]
+    [InlineData(CircuitState.ForcedOpen)]
+    [InlineData(CircuitState.Open)]
+    public void BeginCall_Rejected_AllocatesNothing(CircuitState state)
+    {
+        var breaker = Create("count");
+        if (state == CircuitState.ForcedOpen)
+        {
+            breaker.ForceOpen();
+        }
+        else
+        {
+            breaker.Trip();
+        }
+
+        Assert.Equal(0, AllocatedBy(() =>
+        {
+            var call = breaker.BeginCall();
+            if (call.IsPermitted || call.RetryAfter is { } wait && wait < TimeSpan.Zero)
             {
                 throw new InvalidOperationException("expected a rejection");
             }

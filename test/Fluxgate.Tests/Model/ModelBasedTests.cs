@@ -7,7 +7,8 @@ namespace Fluxgate.Tests.Model;
 /// <summary>
 /// Random programs of operations run against the real breaker and <see cref="ReferenceModel"/>; state,
 /// reopens, streak, every metric, every admission decision and the listener's stream must agree after
-/// each step. Programs include calls that stay in flight and finish late (or are cancelled by their caller),
+/// each step. Programs include calls that stay in flight and finish late (or are cancelled by their caller), calls
+/// begun with BeginCall and reported late, abandoned or left until their probe lease runs out, trips by a coordinator,
 /// time jumps from milliseconds to days, manual control and reconfiguration. The run is a fixed seeded sequence
 /// (see <see cref="PropertyRun"/>); a failure is shrunk to a minimal program and printed with its seed.
 /// </summary>
@@ -29,6 +30,9 @@ public class ModelBasedTests(ITestOutputHelper output)
         MetricsOnly,
         ForceOpen,
         Reconfigure,
+        BeginCall,
+        Abandon,
+        Trip,
     }
 
     internal readonly record struct Op(OpKind Kind, int Millis, int Pick, Outcome EndAs)
@@ -38,6 +42,7 @@ public class ModelBasedTests(ITestOutputHelper output)
             OpKind.Success or OpKind.Failure => $"{Kind}({Millis}ms)",
             OpKind.Advance => $"Advance({TimeSpan.FromMilliseconds(Millis)})",
             OpKind.End => $"End(#{Pick}, {EndAs})",
+            OpKind.Abandon => $"Abandon(#{Pick})",
             _ => Kind.ToString(),
         };
     }
@@ -83,7 +88,10 @@ public class ModelBasedTests(ITestOutputHelper output)
         (2, Gen.Const(new Op(OpKind.Reset, 0, 0, Outcome.Success))),
         (1, Gen.Const(new Op(OpKind.Disable, 0, 0, Outcome.Success))),
         (1, Gen.Const(new Op(OpKind.MetricsOnly, 0, 0, Outcome.Success))),
-        (1, Gen.Const(new Op(OpKind.ForceOpen, 0, 0, Outcome.Success))));
+        (1, Gen.Const(new Op(OpKind.ForceOpen, 0, 0, Outcome.Success))),
+        (6, Gen.Const(new Op(OpKind.BeginCall, 0, 0, Outcome.Success))),
+        (2, Gen.Int[0, 7].Select(pick => new Op(OpKind.Abandon, 0, pick, Outcome.Success))),
+        (2, Gen.Const(new Op(OpKind.Trip, 0, 0, Outcome.Success))));
 
     internal static readonly Gen<(ModelConfig Config, Op[] Ops)> ProgramGen = Gen.Select(ConfigGen, OpGen.Array[1, 60]);
 
@@ -119,6 +127,7 @@ public class ModelBasedTests(ITestOutputHelper output)
         var breaker = new CircuitBreaker(options);
         var model = new ReferenceModel(config, clock.GetTimestamp);
         var pending = new List<(TaskCompletionSource<int> Gate, CancellationTokenSource Caller, ValueTask<int> Call, ReferenceModel.Ticket Ticket)>();
+        var begun = new List<(CircuitBreakerCall Call, ReferenceModel.Ticket Ticket)>();
 
         for (var step = 0; step < ops.Length; step++)
         {
@@ -184,15 +193,64 @@ public class ModelBasedTests(ITestOutputHelper output)
                     break;
                 }
 
-                case OpKind.End:
+                case OpKind.BeginCall:
                 {
-                    if (pending.Count == 0)
+                    var ticket = model.Admit(leased: true);
+                    var call = breaker.BeginCall();
+                    Check(ticket is not null, call.IsPermitted, "admitted (BeginCall)", step, op);
+                    Check(model.EnteredHalfOpen, call.EnteredHalfOpen, "entered half-open (BeginCall)", step, op);
+                    if (ticket is { } admitted)
+                    {
+                        begun.Add((call, admitted));
+                    }
+
+                    break;
+                }
+
+                case OpKind.Abandon:
+                {
+                    if (begun.Count == 0)
                     {
                         break;
                     }
 
-                    var (gate, caller, call, ticket) = pending[op.Pick % pending.Count];
-                    pending.RemoveAt(op.Pick % pending.Count);
+                    var (call, ticket) = begun[op.Pick % begun.Count];
+                    begun.RemoveAt(op.Pick % begun.Count);
+                    call.Abandon();
+                    model.Release(ticket);
+                    break;
+                }
+
+                case OpKind.End:
+                {
+                    // Ends a call begun with BeginCall or one in flight through ExecuteAsync, picked among both.
+                    if (pending.Count + begun.Count == 0)
+                    {
+                        break;
+                    }
+
+                    var pick = op.Pick % (pending.Count + begun.Count);
+                    if (pick >= pending.Count)
+                    {
+                        var (call, begunTicket) = begun[pick - pending.Count];
+                        begun.RemoveAt(pick - pending.Count);
+                        var (periodBefore, stateBefore) = (model.Period, model.State);
+                        using var cancelled = new CancellationTokenSource();
+                        cancelled.Cancel();
+                        var entered = op.EndAs switch
+                        {
+                            Outcome.Success => call.Complete(1),
+                            Outcome.Failure => call.Fail(new TrackedException()),
+                            Outcome.Cancelled => call.Fail(new OperationCanceledException(cancelled.Token), cancelled.Token),
+                            _ => call.Fail(new UntrackedException()),
+                        };
+                        model.Complete(begunTicket, op.EndAs);
+                        Check(model.Period != periodBefore ? model.State : (CircuitState?)null, entered, $"state entered by the outcome (from {stateBefore})", step, op);
+                        break;
+                    }
+
+                    var (gate, caller, pendingCall, ticket) = pending[pick];
+                    pending.RemoveAt(pick);
                     switch (op.EndAs)
                     {
                         case Outcome.Success:
@@ -212,7 +270,7 @@ public class ModelBasedTests(ITestOutputHelper output)
 
                     try
                     {
-                        call.AsTask().GetAwaiter().GetResult();
+                        pendingCall.AsTask().GetAwaiter().GetResult();
                     }
                     catch (Exception e) when (e is TrackedException or UntrackedException or OperationCanceledException)
                     {
@@ -224,6 +282,9 @@ public class ModelBasedTests(ITestOutputHelper output)
                     break;
                 }
 
+                case OpKind.Trip:
+                    Check(model.Trip(), breaker.Trip(), "tripped", step, op);
+                    break;
                 case OpKind.Advance:
                     clock.Advance(TimeSpan.FromMilliseconds(op.Millis));
                     break;
@@ -272,6 +333,11 @@ public class ModelBasedTests(ITestOutputHelper output)
             gate.SetResult(0);
             call.AsTask().GetAwaiter().GetResult();
             caller.Dispose();
+        }
+
+        foreach (var (call, _) in begun)
+        {
+            call.Abandon();
         }
     }
 

@@ -15,6 +15,11 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
     private long _waitTicks;
     private int _halfOpenInFlight;
 
+    // Probes begun with BeginCall and not yet reported (or reclaimed): ticket id → when the lease runs out.
+    private readonly Dictionary<int, long> _leases = [];
+    private long _probeLeaseTicks;
+    private int _lastTicketId;
+
     public CircuitState State { get; private set; } = CircuitState.Closed;
 
     public int Reopens { get; private set; }
@@ -26,10 +31,18 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
 
     public List<(CircuitState From, CircuitState To)> Transitions { get; } = [];
 
-    /// <summary>Admits a call or rejects it; on admission returns the ticket the outcome is recorded with.</summary>
-    public Ticket? Admit()
+    /// <summary>Whether the last <see cref="Admit"/> moved the circuit from open to half-open.</summary>
+    public bool EnteredHalfOpen { get; private set; }
+
+    /// <summary>
+    /// Admits a call or rejects it; on admission returns the ticket the outcome is recorded with. A <paramref name="leased"/>
+    /// call (BeginCall) that is a probe holds its slot under a lease: the wait drawn before probing, at least 30 s. When the
+    /// slots are full, expired leases are reclaimed before the call is refused.
+    /// </summary>
+    public Ticket? Admit(bool leased = false)
     {
         var start = now();
+        EnteredHalfOpen = false;
         while (true)
         {
             switch (State)
@@ -45,15 +58,36 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
                     }
 
                     Transition(CircuitState.HalfOpen);
+                    EnteredHalfOpen = true;
                     continue;
                 default: // HalfOpen
-                    if (!Permit(TimeSpan.FromTicks(start - _stateStart)) || _halfOpenInFlight >= config.MaxHalfOpenCalls)
+                    if (!Permit(TimeSpan.FromTicks(start - _stateStart)))
                     {
                         return null;
                     }
 
+                    if (_halfOpenInFlight >= config.MaxHalfOpenCalls)
+                    {
+                        foreach (var expired in _leases.Where(l => l.Value <= start).Select(l => l.Key).ToList())
+                        {
+                            _leases.Remove(expired);
+                            _halfOpenInFlight--;
+                        }
+
+                        if (_halfOpenInFlight >= config.MaxHalfOpenCalls)
+                        {
+                            return null;
+                        }
+                    }
+
                     _halfOpenInFlight++;
-                    return new Ticket(Period, State, start);
+                    var id = ++_lastTicketId;
+                    if (leased)
+                    {
+                        _leases.Add(id, start + _probeLeaseTicks);
+                    }
+
+                    return new Ticket(Period, State, start, id) { Leased = leased };
             }
         }
     }
@@ -61,10 +95,7 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
     /// <summary>Records the outcome of an admitted call that ends now.</summary>
     public void Complete(Ticket ticket, Outcome outcome)
     {
-        if (ticket.State == CircuitState.HalfOpen)
-        {
-            _halfOpenInFlight--;
-        }
+        Release(ticket);
 
         if (ticket.State == CircuitState.Disabled || outcome is Outcome.Untracked or Outcome.Cancelled || ticket.Period != Period)
         {
@@ -95,6 +126,28 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
         }
     }
 
+    /// <summary>A call that did not run after all: its probe slot is given back, nothing is recorded.</summary>
+    public void Release(Ticket ticket)
+    {
+        // A leased probe gives its slot back only if the lease was not reclaimed meanwhile.
+        if (ticket.State == CircuitState.HalfOpen && (!ticket.Leased || _leases.Remove(ticket.Id)))
+        {
+            _halfOpenInFlight--;
+        }
+    }
+
+    /// <summary>A coordinator's trip: opens from closed or half-open only.</summary>
+    public bool Trip()
+    {
+        if (State is not (CircuitState.Closed or CircuitState.HalfOpen))
+        {
+            return false;
+        }
+
+        Transition(CircuitState.Open);
+        return true;
+    }
+
     public void Transition(CircuitState next)
     {
         if (next == CircuitState.Open && State == CircuitState.HalfOpen)
@@ -110,6 +163,11 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
         else if (next == CircuitState.HalfOpen)
         {
             ConsecutiveFailures = 0;
+        }
+
+        if (next == CircuitState.HalfOpen)
+        {
+            _probeLeaseTicks = Math.Max(_waitTicks, TimeSpan.FromSeconds(30).Ticks);
         }
 
         if (next == CircuitState.Open)
@@ -181,7 +239,11 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
         return (long)ticks;
     }
 
-    public readonly record struct Ticket(int Period, CircuitState State, long Start);
+    public readonly record struct Ticket(int Period, CircuitState State, long Start, int Id = 0)
+    {
+        /// <summary>A probe begun with BeginCall: it holds its slot under a lease.</summary>
+        public bool Leased { get; init; }
+    }
 }
 
 internal enum Outcome

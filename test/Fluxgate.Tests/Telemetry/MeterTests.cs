@@ -56,6 +56,28 @@ public sealed class MeterTests : IDisposable
     }
 
     [Fact]
+    public void BeginCall_CountsRejectionsWhenTheyHappenAndPermittedCallsWhenReported()
+    {
+        var options = TestKit.Options(_clock, Tripper.FailureStreak(1));
+        options.Name = _name;
+        var breaker = new CircuitBreaker(options);
+
+        var success = breaker.BeginCall();
+        var abandoned = breaker.BeginCall();
+        Assert.Empty(Of(FluxgateMetrics.CallsInstrument));
+        success.Complete(1);
+        abandoned.Abandon();
+        breaker.BeginCall().Fail(new UntrackedException());
+        breaker.BeginCall().Fail(new TrackedException());
+        var rejected = breaker.BeginCall();
+        rejected.CreateRejection();
+        rejected.CreateRejection();
+
+        var outcomes = Of(FluxgateMetrics.CallsInstrument).Select(m => (string)m.Tags[FluxgateMetrics.OutcomeTag]!).ToList();
+        Assert.Equal(["success", "ignored", "failure", "rejected"], outcomes);
+    }
+
+    [Fact]
     public void CallDuration_IsRecordedInSecondsForCallsThatRan()
     {
         var options = TestKit.Options(_clock, Tripper.FailureStreak(5));

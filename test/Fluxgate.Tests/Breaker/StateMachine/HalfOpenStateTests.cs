@@ -15,7 +15,7 @@ public class HalfOpenStateTests
         var options = Options(clock);
         options.Permit = permit;
         var breaker = new CircuitBreaker(options);
-        breaker.Trip(clock);
+        breaker.OpenWithFailures(clock);
         clock.Advance(Cooldown);
 
         var rejection = breaker.AssertRejects();

@@ -12,7 +12,7 @@ public class OpenStateTests
     {
         var clock = NewClock();
         var breaker = new CircuitBreaker(Options(clock));
-        breaker.Trip(clock);
+        breaker.OpenWithFailures(clock);
 
         clock.Advance(Cooldown - TimeSpan.FromTicks(1));
         var rejection = breaker.AssertRejects();
@@ -31,7 +31,7 @@ public class OpenStateTests
         var options = Options(clock, Tripper.FailureStreak(2));
         options.Listeners.Add(listener);
         var breaker = new CircuitBreaker(options);
-        breaker.Trip(clock);
+        breaker.OpenWithFailures(clock);
 
         clock.Advance(Cooldown);
         breaker.Fail(clock);
@@ -47,7 +47,7 @@ public class OpenStateTests
     {
         var clock = NewClock();
         var breaker = new CircuitBreaker(Options(clock));
-        breaker.Trip(clock);
+        breaker.OpenWithFailures(clock);
 
         clock.Advance(Cooldown * 3);
 
@@ -85,7 +85,7 @@ public class OpenStateTests
         var options = Options(clock);
         options.Retry = Retry.Never();
         var breaker = new CircuitBreaker(options);
-        breaker.Trip(clock);
+        breaker.OpenWithFailures(clock);
 
         clock.Advance(TimeSpan.FromDays(3650));
         var rejection = breaker.AssertRejects();

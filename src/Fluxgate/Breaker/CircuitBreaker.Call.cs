@@ -1,0 +1,182 @@
+namespace Fluxgate;
+
+public sealed partial class CircuitBreaker
+{
+    /// <summary>
+    /// Admits or rejects one call whose running the caller does itself, and whose outcome the caller reports on the returned
+    /// <see cref="CircuitBreakerCall"/>: the building block for running the breaker inside other frameworks (a Polly
+    /// strategy, middleware, an interceptor).
+    /// </summary>
+    /// <returns>
+    /// The call: when <see cref="CircuitBreakerCall.IsPermitted"/>, run the protected work and report its outcome exactly once
+    /// (<see cref="CircuitBreakerCall.Complete{TResult}(TResult)"/>, <see cref="CircuitBreakerCall.Complete()"/>,
+    /// <see cref="CircuitBreakerCall.Fail"/> or <see cref="CircuitBreakerCall.Abandon"/>); otherwise do not run it.
+    /// </returns>
+    /// <remarks>
+    /// Admission, recording and telemetry are those of <see cref="Execute{T}(Func{T})"/>: a rejection is counted here, a
+    /// permitted call when its outcome is reported. A rejection allocates nothing and throws nothing. A call admitted while
+    /// half-open holds a probe slot until it is reported; one that is never reported is presumed lost once its lease has
+    /// run out (the wait the circuit drew before probing, and at least 30 seconds), its slot goes to the next call, and a
+    /// <see cref="ComponentFailure"/> tells the listeners.
+    /// </remarks>
+    public CircuitBreakerCall BeginCall()
+    {
+#if DEBUG
+        if (Interlocked.Exchange(ref _unreportedCall, null) is { } unreported)
+        {
+            throw new InvalidOperationException(unreported);
+        }
+#endif
+        var period = _period;
+        if (period.State == CircuitState.ForcedOpen)
+        {
+            CountRejection();
+            return new CircuitBreakerCall(this, period, 0, NoProbe, isPermitted: false, enteredHalfOpen: false);
+        }
+
+        var start = _timeProvider.GetTimestamp();
+        if (period.State is CircuitState.Closed or CircuitState.MetricsOnly or CircuitState.Disabled)
+        {
+            return new CircuitBreakerCall(this, period, start, NoProbe, isPermitted: true, enteredHalfOpen: false);
+        }
+
+        var enteredHalfOpen = false;
+        if (!TryEnterSlow(ref period, start, ref enteredHalfOpen))
+        {
+            CountRejection();
+            return new CircuitBreakerCall(this, period, start, NoProbe, isPermitted: false, enteredHalfOpen);
+        }
+
+        var probe = period.State == CircuitState.HalfOpen ? ClaimProbeLease(period, start) : NoProbe;
+        return new CircuitBreakerCall(this, period, start, probe, isPermitted: true, enteredHalfOpen);
+    }
+
+    /// <summary>
+    /// Opens the circuit as its tripper would have, for a coordinator acting on evidence this breaker did not see itself (a
+    /// fleet's quorum, an operator's tool): from closed or half-open only, with the wait its <see cref="Retry"/> draws, an
+    /// empty window, the same signal to listeners and the meter, and the usual half-open recovery afterwards.
+    /// </summary>
+    /// <returns>
+    /// <see langword="true"/> when the circuit moved to open; <see langword="false"/> when it was open already, or in a state a
+    /// person chose (forced open, disabled, metrics-only), which a trip never overrides.
+    /// </returns>
+    /// <remarks>From half-open it counts as a failed probe (reopens grows by one). Calls admitted before the trip are not recorded.</remarks>
+    public bool Trip()
+    {
+        var now = _timeProvider.GetTimestamp();
+        lock (_lock)
+        {
+            if (_period.State is not (CircuitState.Closed or CircuitState.HalfOpen))
+            {
+                return false;
+            }
+
+            Transition_NeedsLock(CircuitState.Open, now);
+        }
+
+        _dispatcher.DeliverPending();
+        return true;
+    }
+
+#if DEBUG
+    /// <summary>Debug builds: remembers a permitted call that was collected unreported, so the next <see cref="BeginCall"/> throws.</summary>
+    internal void NoteUnreportedCall(string message) => Volatile.Write(ref _unreportedCall, message);
+#endif
+
+    /// <summary>Creates the exception describing a rejection by <see cref="BeginCall"/>; the rejection was counted when it happened.</summary>
+    internal CallNotPermittedException DescribeRejection(Period period, long start) => new(Name, period.State, RetryAfter(period, start));
+
+    /// <summary>Gets the time until a probe may go through, for a call rejected by <paramref name="period"/> at <paramref name="start"/>.</summary>
+    internal TimeSpan? RetryAfterRejection(Period period, long start) => RetryAfter(period, start);
+
+#if DEBUG
+    private string? _unreportedCall;
+#endif
+
+    private long ClaimProbeLease(Period period, long start)
+    {
+        var leases = _probeLeases ?? Interlocked.CompareExchange(ref _probeLeases, new ProbeLeases(), null) ?? _probeLeases;
+        var expiry = start > long.MaxValue - period.ProbeLeaseTicks ? long.MaxValue : start + period.ProbeLeaseTicks;
+        return leases.Claim(expiry);
+    }
+
+    /// <summary>
+    /// The half-open calls begun with <see cref="BeginCall"/> that have not reported yet, each with the moment its lease runs
+    /// out. Used only while probing, so a plain lock and linear scans over at most a few slots are enough.
+    /// </summary>
+    private sealed class ProbeLeases
+    {
+#if NET9_0_OR_GREATER
+        private readonly Lock _gate = new();
+#else
+        private readonly object _gate = new();
+#endif
+        private long[] _ids = new long[4];
+        private long[] _expiries = new long[4];
+        private int _count;
+        private long _lastId;
+
+        /// <summary>Takes a lease that runs out at <paramref name="expiry"/>; returns its id (never <see cref="NoProbe"/>).</summary>
+        public long Claim(long expiry)
+        {
+            lock (_gate)
+            {
+                if (_count == _ids.Length)
+                {
+                    Array.Resize(ref _ids, _count * 2);
+                    Array.Resize(ref _expiries, _count * 2);
+                }
+
+                var id = ++_lastId;
+                _ids[_count] = id;
+                _expiries[_count] = expiry;
+                _count++;
+                return id;
+            }
+        }
+
+        /// <summary>Ends the lease <paramref name="id"/>; <see langword="false"/> when it had already ended (reclaimed, or reported before).</summary>
+        public bool Release(long id)
+        {
+            lock (_gate)
+            {
+                for (var i = 0; i < _count; i++)
+                {
+                    if (_ids[i] == id)
+                    {
+                        RemoveAt(i);
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+
+        /// <summary>Ends every lease that has run out by <paramref name="now"/>; returns how many.</summary>
+        public int ReclaimExpired(long now)
+        {
+            lock (_gate)
+            {
+                var reclaimed = 0;
+                for (var i = _count - 1; i >= 0; i--)
+                {
+                    if (_expiries[i] <= now)
+                    {
+                        RemoveAt(i);
+                        reclaimed++;
+                    }
+                }
+
+                return reclaimed;
+            }
+        }
+
+        private void RemoveAt(int index)
+        {
+            _count--;
+            _ids[index] = _ids[_count];
+            _expiries[index] = _expiries[_count];
+        }
+    }
+}
