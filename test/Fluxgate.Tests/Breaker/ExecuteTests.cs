@@ -347,6 +347,30 @@ public class ExecuteTests
         Assert.Throws<ArgumentNullException>(() => new CallNotPermittedException(null!, CircuitState.Open, null));
     }
 
+    [Fact]
+    public void CallNotPermittedException_KeepsEveryStateAndRetryAfter()
+    {
+        TimeSpan?[] waits = [null, TimeSpan.Zero, TimeSpan.FromTicks(8), TimeSpan.FromMilliseconds(1500), TimeSpan.FromDays(365 * 20_000)];
+        foreach (var state in Enum.GetValues<CircuitState>())
+        {
+            foreach (var wait in waits)
+            {
+                var rejection = new CallNotPermittedException("a", state, wait);
+                Assert.Equal(("a", state, wait), (rejection.CircuitName, rejection.State, rejection.RetryAfter));
+            }
+        }
+    }
+
+    [Fact]
+    public void CallNotPermittedException_RetryAfter_IsRoundedUpToWithinAMicrosecondAndNegativeReadsAsZero()
+    {
+        Assert.Equal(TimeSpan.MaxValue.Ticks & ~7L, new CallNotPermittedException("a", CircuitState.ForcedOpen, TimeSpan.MaxValue).RetryAfter!.Value.Ticks);
+        Assert.Equal(TimeSpan.FromTicks(16), new CallNotPermittedException("a", CircuitState.HalfOpen, TimeSpan.FromTicks(9)).RetryAfter);
+        Assert.Equal(TimeSpan.FromTicks(8), new CallNotPermittedException("a", CircuitState.Open, TimeSpan.FromTicks(1)).RetryAfter);
+        Assert.Equal(TimeSpan.Zero, new CallNotPermittedException("a", CircuitState.Open, TimeSpan.FromSeconds(-1)).RetryAfter);
+        Assert.Equal((CircuitState.Closed, (TimeSpan?)null), (new CallNotPermittedException("custom").State, new CallNotPermittedException("custom").RetryAfter));
+    }
+
     private sealed class ThrowingTripper : Tripper
     {
         public override bool Evaluate(CallContext context) => throw new InvalidOperationException("buggy tripper");

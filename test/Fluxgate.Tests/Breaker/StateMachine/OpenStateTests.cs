@@ -19,7 +19,7 @@ public class OpenStateTests
 
         Assert.Equal(CircuitState.Open, rejection.State);
         Assert.Equal("test", rejection.CircuitName);
-        Assert.Equal(TimeSpan.FromTicks(1), rejection.RetryAfter);
+        Assert.Equal(TimeSpan.FromTicks(8), rejection.RetryAfter); // 1 tick left, rounded up to the exception's 800 ns grain: never early
         Assert.Equal(CircuitState.Open, breaker.State);
     }
 
