@@ -16,7 +16,7 @@ public static class FluxgateRejections
     public static bool IsRejection<TResult>(Outcome<TResult> outcome) => outcome.Exception is Fluxgate.CallNotPermittedException;
 
     /// <summary>Makes the retry leave rejections alone; every other outcome is decided by the <c>ShouldHandle</c> set so far.</summary>
-    /// <param name="options">The retry options; their <c>ShouldHandle</c> is wrapped, so set it before calling this.</param>
+    /// <param name="options">The retry options; their <c>ShouldHandle</c> is wrapped (once: calling this again changes nothing), so set it before calling this.</param>
     /// <returns>The same options.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     public static RetryStrategyOptions ExcludingRejections(this RetryStrategyOptions options)
@@ -27,27 +27,34 @@ public static class FluxgateRejections
 
     /// <summary>Makes the retry leave rejections alone; every other outcome is decided by the <c>ShouldHandle</c> set so far.</summary>
     /// <typeparam name="TResult">The result type.</typeparam>
-    /// <param name="options">The retry options; their <c>ShouldHandle</c> is wrapped, so set it before calling this.</param>
+    /// <param name="options">The retry options; their <c>ShouldHandle</c> is wrapped (once: calling this again changes nothing), so set it before calling this.</param>
     /// <returns>The same options.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     public static RetryStrategyOptions<TResult> ExcludingRejections<TResult>(this RetryStrategyOptions<TResult> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var inner = options.ShouldHandle;
-        options.ShouldHandle = args => IsRejection(args.Outcome) ? PredicateResult.False() : inner(args);
+        options.ShouldHandle = Exclude(options.ShouldHandle, static (RetryPredicateArguments<TResult> args) => args.Outcome);
         return options;
     }
 
     /// <summary>Makes hedging leave rejections alone (no hedged attempt for a rejected one); every other outcome is decided by the <c>ShouldHandle</c> set so far.</summary>
     /// <typeparam name="TResult">The result type.</typeparam>
-    /// <param name="options">The hedging options; their <c>ShouldHandle</c> is wrapped, so set it before calling this.</param>
+    /// <param name="options">The hedging options; their <c>ShouldHandle</c> is wrapped (once: calling this again changes nothing), so set it before calling this.</param>
     /// <returns>The same options.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     public static HedgingStrategyOptions<TResult> ExcludingRejections<TResult>(this HedgingStrategyOptions<TResult> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var inner = options.ShouldHandle;
-        options.ShouldHandle = args => IsRejection(args.Outcome) ? PredicateResult.False() : inner(args);
+        options.ShouldHandle = Exclude(options.ShouldHandle, static (HedgingPredicateArguments<TResult> args) => args.Outcome);
         return options;
+    }
+
+    /// <summary>Wraps <paramref name="inner"/> once: wrapping an already wrapped predicate returns it unchanged.</summary>
+    private static Func<TArgs, ValueTask<bool>> Exclude<TArgs, TResult>(Func<TArgs, ValueTask<bool>> inner, Func<TArgs, Outcome<TResult>> outcome) =>
+        inner.Target is Excluding<TArgs, TResult> ? inner : new Excluding<TArgs, TResult>(inner, outcome).ShouldHandle;
+
+    private sealed class Excluding<TArgs, TResult>(Func<TArgs, ValueTask<bool>> inner, Func<TArgs, Outcome<TResult>> outcome)
+    {
+        public ValueTask<bool> ShouldHandle(TArgs args) => IsRejection(outcome(args)) ? PredicateResult.False() : inner(args);
     }
 }

@@ -29,15 +29,26 @@ internal sealed class FluxgateResilienceStrategy(
             return Outcome.FromExceptionAsValueTask<TResult>(selectionFailure);
         }
 
-        var call = circuit.BeginCall();
+        CircuitBreakerCall call;
+        try
+        {
+            call = circuit.BeginCall();
+        }
+#pragma warning disable CA1031 // Only a Debug build of Fluxgate throws here (a call of this breaker leaked elsewhere): an outcome, as Polly expects.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            return Outcome.FromExceptionAsValueTask<TResult>(exception);
+        }
+
         if (call.EnteredHalfOpen)
         {
-            telemetry.Report(HalfOpened, context, new FluxgateStateChangedArguments(context, circuit.Name, CircuitState.Open, CircuitState.HalfOpen));
+            ReportSafely(HalfOpened, context, new FluxgateStateChangedArguments(context, circuit.Name, CircuitState.Open, CircuitState.HalfOpen));
         }
 
         if (!call.IsPermitted)
         {
-            telemetry.Report(Rejected, context, new FluxgateRejectedArguments(context, circuit.Name, call.State, call.RetryAfter));
+            ReportSafely(Rejected, context, new FluxgateRejectedArguments(context, circuit.Name, call.State, call.RetryAfter));
             return Outcome.FromExceptionAsValueTask<TResult>(call.CreateRejection());
         }
 
@@ -93,7 +104,32 @@ internal sealed class FluxgateResilienceStrategy(
         if (entered is { } state)
         {
             var args = new FluxgateStateChangedArguments(context, circuit.Name, call.State, state);
-            telemetry.Report(state == CircuitState.Open ? Opened : Closed, context, outcome, args);
+            try
+            {
+                telemetry.Report(state == CircuitState.Open ? Opened : Closed, context, outcome, args);
+            }
+#pragma warning disable CA1031 // As in ReportSafely.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reports to Polly's telemetry; a listener that throws must neither replace the execution's outcome nor leave a call
+    /// unreported (a held probe slot), so its exception is dropped, as Fluxgate drops its own listeners' exceptions.
+    /// </summary>
+    private void ReportSafely<TArgs>(ResilienceEvent resilienceEvent, ResilienceContext context, TArgs args)
+    {
+        try
+        {
+            telemetry.Report(resilienceEvent, context, args);
+        }
+#pragma warning disable CA1031 // See the summary.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 

@@ -70,6 +70,18 @@ public class CompositionTests
     }
 
     [Fact]
+    public void ExcludingRejections_CalledTwice_WrapsOnce()
+    {
+        var options = new RetryStrategyOptions<int>();
+        var once = options.ExcludingRejections().ShouldHandle;
+
+        Assert.Same(once, options.ExcludingRejections().ShouldHandle);
+        var hedging = new HedgingStrategyOptions<int>();
+        var hedgingOnce = hedging.ExcludingRejections().ShouldHandle;
+        Assert.Same(hedgingOnce, hedging.ExcludingRejections().ShouldHandle);
+    }
+
+    [Fact]
     public void IsRejection_TellsRejectionsFromOtherOutcomes()
     {
         Assert.True(FluxgateRejections.IsRejection(Outcome.FromException<int>(new CallNotPermittedException("x", CircuitState.Open, null))));
@@ -132,6 +144,37 @@ public class CompositionTests
         Assert.Equal(7, result);
         var metric = breaker.GetInfo().Metrics;
         Assert.Equal((2, 1), (metric.TotalCount, metric.FailureCount));
+    }
+
+    [Fact]
+    public async Task HedgingOutside_TheAttemptThatLosesIsCancelledAndNotCounted()
+    {
+        var breaker = PollyKit.Breaker(_clock, failures: 1, configure: o => o.Tracker = Tracker.TypeOf<Exception>());
+        var pipeline = new ResiliencePipelineBuilder<int> { TimeProvider = _clock }
+            .AddHedging(new HedgingStrategyOptions<int> { MaxHedgedAttempts = 1, Delay = TimeSpan.FromSeconds(1) })
+            .AddFluxgate(breaker)
+            .Build();
+        var primaryStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var attempts = 0;
+
+        var execution = pipeline.ExecuteAsync(async token =>
+        {
+            if (Interlocked.Increment(ref attempts) == 1)
+            {
+                primaryStarted.SetResult();
+                await TestKit.UntilCancelled(token); // slow: the hedged attempt wins, and hedging cancels this one
+                token.ThrowIfCancellationRequested();
+            }
+
+            return 7;
+        });
+        await primaryStarted.Task;
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(7, await execution);
+        var metric = breaker.GetInfo().Metrics;
+        Assert.Equal((1, 0), (metric.TotalCount, metric.FailureCount)); // the winner; the cancelled loser is the caller's cancellation
+        Assert.Equal(CircuitState.Closed, breaker.State);
     }
 
     [Fact]

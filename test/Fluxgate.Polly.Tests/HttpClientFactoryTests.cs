@@ -94,18 +94,21 @@ public sealed class HttpClientFactoryTests : IDisposable
     public async Task StandardPipelineRebuiltWithFluxgate_RetriesUntilTheBreakerOpensAndNeverRetriesARejection()
     {
         _server.Respond = _ => (503, "{}");
+        var retries = 0;
         using var provider = Services((builder, breaker) => builder
             .AddRateLimiter(new HttpRateLimiterStrategyOptions())
             .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = TimeSpan.FromSeconds(30) })
-            .AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = 5, Delay = TimeSpan.Zero }.ExcludingRejections())
+            .AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = 5, Delay = TimeSpan.Zero, OnRetry = _ => { Interlocked.Increment(ref retries); return default; } })
             .AddFluxgate(breaker)
             .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = TimeSpan.FromSeconds(10) }));
         var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("downstream");
 
-        // Attempts 1–3 reach the server and open the circuit; attempt 4 is rejected and the retry stops there.
+        // Attempts 1–3 reach the server and open the circuit; attempt 4 is rejected and the retry stops there: the HTTP
+        // retry's default predicate (transient HTTP outcomes) already leaves CallNotPermittedException alone.
         await Assert.ThrowsAsync<CallNotPermittedException>(() => client.GetAsync("/"));
 
         Assert.Equal(3, _server.Requests);
+        Assert.Equal(3, retries);
         Assert.Equal(CircuitState.Open, Breaker(provider).State);
     }
 
@@ -119,7 +122,6 @@ public sealed class HttpClientFactoryTests : IDisposable
             {
                 options.Retry.MaxRetryAttempts = 1;
                 options.Retry.Delay = TimeSpan.Zero;
-                options.Retry.ShouldHandle = args => ValueTask.FromResult(!FluxgateRejections.IsRejection(args.Outcome) && HttpClientResiliencePredicates.IsTransient(args.Outcome));
                 options.CircuitBreaker.ShouldHandle = _ => PredicateResult.False();
             })
             .Services.AddHttpClient("downstream")

@@ -49,6 +49,22 @@ public class TelemetryTests
     }
 
     [Fact]
+    public void ThrowingTelemetryListener_NeitherReplacesTheOutcomeNorHoldsTheProbeSlot()
+    {
+        var breaker = PollyKit.Breaker(_clock, failures: 1, configure: o => o.MaxHalfOpenCalls = 1);
+        var pipeline = new ResiliencePipelineBuilder { TelemetryListener = new ThrowingTelemetryListener() }.AddFluxgate(breaker).Build();
+
+        Assert.Throws<TrackedException>(() => pipeline.Execute(() => throw new TrackedException()));  // OnCircuitOpened throws
+        Assert.Throws<CallNotPermittedException>(() => pipeline.Execute(() => { }));                   // OnCircuitRejected throws
+        _clock.Advance(PollyKit.Cooldown);
+        Assert.Throws<TrackedException>(() => pipeline.Execute(() => throw new TrackedException()));  // OnCircuitHalfOpened, then OnCircuitOpened
+        _clock.Advance(PollyKit.Cooldown);
+        pipeline.Execute(() => { });                                                                   // the one slot was given back each time
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
     public void PollyTelemetry_CarriesTheStrategysName()
     {
         var breaker = PollyKit.Breaker(_clock);
@@ -164,5 +180,17 @@ public class TelemetryTests
         Assert.Throws<CallNotPermittedException>(() => pipeline.Execute(() => 1));
 
         Assert.Equal(["success", "ignored", "failure", "failure", "rejected"], outcomes);
+    }
+}
+
+/// <summary>A telemetry listener with a bug: it throws on every event of the Fluxgate strategy (Polly's own pipeline events pass, or Polly itself would fail first).</summary>
+internal sealed class ThrowingTelemetryListener : TelemetryListener
+{
+    public override void Write<TResult, TArgs>(in TelemetryEventArguments<TResult, TArgs> args)
+    {
+        if (args.Source.StrategyName == FluxgateStrategyOptions.DefaultName)
+        {
+            throw new InvalidOperationException("listener bug");
+        }
     }
 }

@@ -15,9 +15,9 @@ public sealed partial class CircuitBreaker
     /// <remarks>
     /// Admission, recording and telemetry are those of <see cref="Execute{T}(Func{T})"/>: a rejection is counted here, a
     /// permitted call when its outcome is reported. A rejection allocates nothing and throws nothing. A call admitted while
-    /// half-open holds a probe slot until it is reported; one that is never reported is presumed lost once its lease has
-    /// run out (the wait the circuit drew before probing, and at least 30 seconds), its slot goes to the next call, and a
-    /// <see cref="ComponentFailure"/> tells the listeners.
+    /// half-open holds a probe slot until it is reported; one that is not reported within
+    /// <see cref="CircuitBreakerOptions.ProbeLease"/> (2 minutes by default) is presumed lost, its slot goes to the next call,
+    /// and a <see cref="ComponentFailure"/> tells the listeners.
     /// </remarks>
     public CircuitBreakerCall BeginCall()
     {
@@ -96,7 +96,7 @@ public sealed partial class CircuitBreaker
     private long ClaimProbeLease(Period period, long start)
     {
         var leases = _probeLeases ?? Interlocked.CompareExchange(ref _probeLeases, new ProbeLeases(), null) ?? _probeLeases;
-        var expiry = start > long.MaxValue - period.ProbeLeaseTicks ? long.MaxValue : start + period.ProbeLeaseTicks;
+        var expiry = period.ProbeLeaseTicks < 0 || start > long.MaxValue - period.ProbeLeaseTicks ? long.MaxValue : start + period.ProbeLeaseTicks;
         return leases.Claim(expiry);
     }
 

@@ -37,9 +37,6 @@ public sealed partial class CircuitBreaker
     /// <summary>The lease of calls the breaker runs itself: they always report their outcome.</summary>
     private const long NoProbe = 0;
 
-    /// <summary>The shortest time a half-open call begun with <see cref="BeginCall"/> may go unreported before its slot is given to another call.</summary>
-    internal static readonly TimeSpan MinProbeLease = TimeSpan.FromSeconds(30);
-
     // Calls admitted while half-open (in any half-open period) that have not finished yet; updated with Interlocked.
     private int _halfOpenInFlight;
 
@@ -333,7 +330,7 @@ public sealed partial class CircuitBreaker
             this,
             ComponentOperations.CallComplete,
             new InvalidOperationException(
-                $"{reclaimed} half-open call(s) begun with BeginCall were neither completed nor abandoned within their lease; their probe slots were given to new calls. Report every permitted CircuitBreakerCall exactly once (Complete, Fail or Abandon), also when the caller gives up.")));
+                $"{reclaimed} half-open call(s) begun with BeginCall were not reported within the probe lease (CircuitBreakerOptions.ProbeLease): presumed lost, their probe slots were given to new calls. Report every permitted CircuitBreakerCall exactly once (Complete, Fail or Abandon), also when the caller gives up; if calls legitimately take longer, raise ProbeLease.")));
         return true;
     }
 
@@ -511,9 +508,7 @@ public sealed partial class CircuitBreaker
             QueueComponentFailure_NeedsLock(parts.Window, ComponentOperations.WindowReset, exception);
         }
 
-        // A probe's lease: the wait the circuit drew before probing, and at least MinProbeLease (Retry.Always() draws none),
-        // so a slow but live probe is not mistaken for a lost one.
-        var probeLease = next == CircuitState.HalfOpen ? Math.Max(current.WaitTimestampTicks, ToTimestampTicks(MinProbeLease)) : 0;
+        var probeLease = next == CircuitState.HalfOpen ? ToTimestampTicks(parts.ProbeLease) : 0;
         _period = new Period(next, now, changedAt, wait, parts, probeLease);
 
         // The signal is queued before the meter hears of it: a throwing meter listener must not cost a listener its signal.
@@ -650,11 +645,11 @@ public sealed partial class CircuitBreaker
             window.TryAttach(this, _timeProvider, thresholds);
         }
 
-        return new Parts(window, thresholds, options.Tracker, options.ResultTracker, options.Tripper, options.Retry, options.Permit, options.MaxHalfOpenCalls);
+        return new Parts(window, thresholds, options.Tracker, options.ResultTracker, options.Tripper, options.Retry, options.Permit, options.MaxHalfOpenCalls, options.ProbeLease);
     }
 
     /// <summary>The components a period decides with; replaced as a whole by <see cref="Reconfigure"/>.</summary>
-    internal sealed record Parts(Window Window, SlowThresholdSet Thresholds, Tracker Tracker, ResultTracker? ResultTracker, Tripper Tripper, Retry Retry, Permit Permit, int MaxHalfOpenCalls);
+    internal sealed record Parts(Window Window, SlowThresholdSet Thresholds, Tracker Tracker, ResultTracker? ResultTracker, Tripper Tripper, Retry Retry, Permit Permit, int MaxHalfOpenCalls, TimeSpan ProbeLease);
 
     /// <summary>
     /// One state period: from a transition (or a reconfiguration) to the next. Outcomes are recorded only
@@ -662,7 +657,7 @@ public sealed partial class CircuitBreaker
     /// </summary>
     internal sealed class Period(CircuitState state, long startedAt, DateTimeOffset changedAt, long waitTimestampTicks, Parts parts, long probeLeaseTicks = 0)
     {
-        /// <summary>Half-open only: how long a probe taken by <see cref="BeginCall"/> may go unreported before its slot is reclaimed, in timestamp ticks.</summary>
+        /// <summary>Half-open only: how long a probe taken by <see cref="BeginCall"/> may go unreported before its slot is reclaimed, in timestamp ticks; −1 for never.</summary>
         public readonly long ProbeLeaseTicks = probeLeaseTicks;
 
         public readonly CircuitState State = state;

@@ -13,8 +13,8 @@ namespace Fluxgate;
 /// </para>
 /// <para>
 /// A call admitted while half-open is a probe and holds one of the breaker's <see cref="CircuitBreakerOptions.MaxHalfOpenCalls"/>
-/// slots until it is reported; a call that is never reported is presumed lost once its lease runs out (see
-/// <see cref="CircuitBreaker.BeginCall"/>) and its slot is given to the next call. In a Debug build of Fluxgate, misuse is
+/// slots until it is reported; a call not reported within <see cref="CircuitBreakerOptions.ProbeLease"/> is presumed lost and
+/// its slot is given to the next call. In a Debug build of Fluxgate, misuse is
 /// loud instead: reporting a call twice throws, and a permitted call that is collected unreported makes the breaker's next
 /// <see cref="CircuitBreaker.BeginCall"/> throw. As with <see cref="CircuitBreaker.Execute{T}(Func{T})"/>, an outcome reported after the state
 /// changed belongs to a period that has ended and is not recorded, and calls admitted while disabled are not recorded.
@@ -139,13 +139,15 @@ public readonly struct CircuitBreakerCall
     /// </summary>
     private sealed class ReportGuard(CircuitBreaker breaker, CircuitState state)
     {
+        // Where the call began, for the message: the leak is noticed on a later, unrelated BeginCall.
+        private readonly string _begunAt = Environment.StackTrace;
         private int _reported;
 
         ~ReportGuard()
         {
             if (Volatile.Read(ref _reported) == 0)
             {
-                breaker.NoteUnreportedCall($"A call of circuit breaker '{breaker.Name}' permitted while {state.ToWireName()} was never reported: every permitted CircuitBreakerCall must end with Complete, Fail or Abandon.");
+                breaker.NoteUnreportedCall($"A call of circuit breaker '{breaker.Name}' permitted while {state.ToWireName()} was never reported: every permitted CircuitBreakerCall must end with Complete, Fail or Abandon. It began at:{Environment.NewLine}{_begunAt}");
             }
         }
 

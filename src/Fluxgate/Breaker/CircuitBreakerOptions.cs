@@ -20,6 +20,9 @@ public sealed class CircuitBreakerOptions
     /// <summary>The longest finite <see cref="AsyncListenerTimeout"/>: 4,294,967,294 ms (about 49.7 days), the longest a .NET timer can wait.</summary>
     public static readonly TimeSpan MaxAsyncListenerTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
+    /// <summary>The default <see cref="ProbeLease"/>: 2 minutes, longer than <c>HttpClient</c>'s default 100-second timeout.</summary>
+    public static readonly TimeSpan DefaultProbeLease = TimeSpan.FromMinutes(2);
+
     private string _name = DefaultName;
     private Window? _window;
     private Tracker _tracker = Tracker.All();
@@ -29,6 +32,7 @@ public sealed class CircuitBreakerOptions
     private int _maxHalfOpenCalls = DefaultMaxHalfOpenCalls;
     private TimeProvider _timeProvider = TimeProvider.System;
     private TimeSpan _asyncListenerTimeout = DefaultAsyncListenerTimeout;
+    private TimeSpan _probeLease = DefaultProbeLease;
 
     /// <summary>Gets or sets the breaker's name, used in signals, exceptions, logs and metric labels.</summary>
     /// <value>The default value is <c>default</c>. Must not be empty or white space.</value>
@@ -126,6 +130,30 @@ public sealed class CircuitBreakerOptions
             }
 
             _maxHalfOpenCalls = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets how long a half-open call begun with <see cref="CircuitBreaker.BeginCall"/> may go unreported before it is
+    /// presumed lost and its probe slot is given to another call (a <see cref="ComponentFailure"/> tells the listeners).
+    /// Calls the breaker runs itself (<c>Execute</c>, <c>TryExecute</c>, decorators) always report and are never reclaimed.
+    /// </summary>
+    /// <value>
+    /// The default value is 2 minutes. Set it above the longest a call may legitimately take (its timeout): a live call past
+    /// its lease lets one more probe through. Must be at least 1 second, or <see cref="Timeout.InfiniteTimeSpan"/> to never reclaim.
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is under 1 second and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    public TimeSpan ProbeLease
+    {
+        get => _probeLease;
+        set
+        {
+            if (value < TimeSpan.FromSeconds(1) && value != Timeout.InfiniteTimeSpan)
+            {
+                throw new ArgumentOutOfRangeException(nameof(ProbeLease), value, "Must be at least 1 second, or Timeout.InfiniteTimeSpan to never reclaim a probe.");
+            }
+
+            _probeLease = value;
         }
     }
 

@@ -23,7 +23,7 @@ public readonly record struct ComponentFailure(string CircuitName, object Compon
         ComponentOperations.WindowRecord => "the outcome may be missing from the window",
         ComponentOperations.WindowReset => "the window may keep outcomes of the previous state",
         ComponentOperations.WindowGetMetric => "the tripper was not asked (no transition)",
-        ComponentOperations.CallComplete => "the probe slots were given to new calls; a late report is still recorded if the state has not changed",
+        ComponentOperations.CallComplete => "the probe slots were given to new calls (raise ProbeLease if calls take that long); a late report is still recorded if the state has not changed",
         _ => "the breaker carried on",
     };
 

@@ -298,7 +298,7 @@ public class BeginCallTests
         var lost = breaker.BeginCall();
         Assert.True(lost.IsPermitted);
 
-        clock.Advance(CircuitBreaker.MinProbeLease - TimeSpan.FromTicks(1));
+        clock.Advance(CircuitBreakerOptions.DefaultProbeLease - TimeSpan.FromTicks(1));
         Assert.False(breaker.BeginCall().IsPermitted);
         Assert.Empty(observer.Failures);
 
@@ -320,21 +320,23 @@ public class BeginCallTests
         Assert.Equal(1, breaker.GetInfo().Metrics.TotalCount);
     }
 
-    [Fact]
-    public void ProbeLease_IsTheWaitBeforeProbingWhenLongerThanTheMinimum()
+    [Theory]
+    [InlineData(5)]
+    [InlineData(600)]
+    public void ProbeLease_OfTheOptions_IsHowLongAProbeMayGoUnreported(int seconds)
     {
         var clock = NewClock();
         var observer = new RecordingObserver();
         var options = Options(clock, Tripper.FailureStreak(1) & Tripper.Closed());
-        options.Retry = Retry.Cooldown(TimeSpan.FromMinutes(2));
+        options.ProbeLease = TimeSpan.FromSeconds(seconds);
         options.MaxHalfOpenCalls = 1;
         options.Listeners.Add(observer);
         var breaker = new CircuitBreaker(options);
         breaker.Fail(clock);
-        clock.Advance(TimeSpan.FromMinutes(2));
+        clock.Advance(Cooldown);
         var lost = breaker.BeginCall();
 
-        clock.Advance(TimeSpan.FromMinutes(2) - TimeSpan.FromTicks(1));
+        clock.Advance(TimeSpan.FromSeconds(seconds) - TimeSpan.FromTicks(1));
         Assert.False(breaker.BeginCall().IsPermitted);
         clock.Advance(TimeSpan.FromTicks(1));
         var next = breaker.BeginCall();
@@ -343,6 +345,68 @@ public class BeginCallTests
         Assert.Single(observer.Failures);
         lost.Abandon();
         next.Abandon();
+    }
+
+    [Fact]
+    public void ProbeLease_Infinite_NeverReclaims()
+    {
+        var clock = NewClock();
+        var options = Options(clock, Tripper.FailureStreak(1) & Tripper.Closed());
+        options.ProbeLease = Timeout.InfiniteTimeSpan;
+        options.MaxHalfOpenCalls = 1;
+        var breaker = new CircuitBreaker(options);
+        breaker.Fail(clock);
+        clock.Advance(Cooldown);
+        var held = breaker.BeginCall();
+
+        clock.Advance(TimeSpan.FromDays(3650));
+
+        Assert.False(breaker.BeginCall().IsPermitted);
+        held.Abandon();
+        Assert.True(breaker.BeginCall().IsPermitted);
+    }
+
+    [Fact]
+    public async Task LateReports_RacingTheReclaimOfTheirLeases_GiveBackEachSlotOnce()
+    {
+        for (var round = 0; round < 50; round++)
+        {
+            var clock = NewClock();
+            var options = Options(clock, (Tripper.Closed() & Tripper.FailureStreak(1)) | (Tripper.HalfOpened() & Tripper.MinRequests(1)));
+            options.MaxHalfOpenCalls = 4;
+            options.ProbeLease = TimeSpan.FromSeconds(5);
+            var breaker = new CircuitBreaker(options);
+            breaker.Fail(clock);
+            clock.Advance(Cooldown);
+            var late = Enumerable.Range(0, 4).Select(_ => breaker.BeginCall()).ToList();
+            Assert.All(late, call => Assert.True(call.IsPermitted));
+            clock.Advance(TimeSpan.FromSeconds(5));
+
+            // The late reports and the admissions that reclaim the same leases run at once.
+            var admitted = new ConcurrentQueue<CircuitBreakerCall>();
+            await Task.WhenAll(
+                Task.Run(() => late.ForEach(call => call.Abandon())),
+                Task.Run(() =>
+                {
+                    for (var i = 0; i < 4; i++)
+                    {
+                        if (breaker.BeginCall() is { IsPermitted: true } call)
+                        {
+                            admitted.Enqueue(call);
+                        }
+                    }
+                }));
+
+            // Whatever the interleaving, the slots the admitted calls do not hold are free: exactly four in all.
+            foreach (var call in admitted)
+            {
+                call.Abandon();
+            }
+
+            var probes = Enumerable.Range(0, 5).Select(_ => breaker.BeginCall()).ToList();
+            Assert.Equal([true, true, true, true, false], probes.Select(p => p.IsPermitted));
+            probes.Where(p => p.IsPermitted).ToList().ForEach(p => p.Abandon());
+        }
     }
 
     [Fact]
@@ -384,9 +448,11 @@ public class BeginCallTests
                     continue;
                 }
 
-                var now = Interlocked.Increment(ref inside);
-                InterlockedMax(ref most, now);
+                // Counted while the probe holds its slot (uncounted just before it gives the slot back, so the count never
+                // exceeds the slots actually held); the yield keeps it counted long enough for the others to overlap it.
+                InterlockedMax(ref most, Interlocked.Increment(ref inside));
                 Interlocked.Increment(ref permitted);
+                Thread.Yield();
                 Interlocked.Decrement(ref inside);
                 switch ((worker + i) % 3)
                 {

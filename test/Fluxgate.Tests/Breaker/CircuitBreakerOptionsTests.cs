@@ -22,6 +22,7 @@ public class CircuitBreakerOptionsTests
         Assert.Same(TimeProvider.System, options.TimeProvider);
         Assert.Null(options.ResultTracker);
         Assert.Equal(TimeSpan.FromSeconds(30), options.AsyncListenerTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(2), options.ProbeLease);
     }
 
     [Fact]
@@ -90,6 +91,20 @@ public class CircuitBreakerOptionsTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerOptions { MaxHalfOpenCalls = value });
         Assert.Equal("MaxHalfOpenCalls", error.ParamName);
         Assert.Contains("at least 1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(999)]
+    [InlineData(-2)]
+    public void ProbeLease_UnderOneSecond_ThrowsNamingItAndTheRange(int milliseconds)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerOptions { ProbeLease = TimeSpan.FromMilliseconds(milliseconds) });
+
+        Assert.Equal("ProbeLease", error.ParamName);
+        Assert.Contains("at least 1 second", error.Message, StringComparison.Ordinal);
+        Assert.Equal(Timeout.InfiniteTimeSpan, new CircuitBreakerOptions { ProbeLease = Timeout.InfiniteTimeSpan }.ProbeLease);
+        Assert.Equal(TimeSpan.FromSeconds(1), new CircuitBreakerOptions { ProbeLease = TimeSpan.FromSeconds(1) }.ProbeLease);
     }
 
     [Fact]

@@ -36,8 +36,8 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
 
     /// <summary>
     /// Admits a call or rejects it; on admission returns the ticket the outcome is recorded with. A <paramref name="leased"/>
-    /// call (BeginCall) that is a probe holds its slot under a lease: the wait drawn before probing, at least 30 s. When the
-    /// slots are full, expired leases are reclaimed before the call is refused.
+    /// call (BeginCall) that is a probe holds its slot under a lease (the default ProbeLease, 2 minutes). When the slots are
+    /// full, expired leases are reclaimed before the call is refused.
     /// </summary>
     public Ticket? Admit(bool leased = false)
     {
@@ -167,7 +167,7 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
 
         if (next == CircuitState.HalfOpen)
         {
-            _probeLeaseTicks = Math.Max(_waitTicks, TimeSpan.FromSeconds(30).Ticks);
+            _probeLeaseTicks = CircuitBreakerOptions.DefaultProbeLease.Ticks;
         }
 
         if (next == CircuitState.Open)

@@ -1,5 +1,6 @@
 using Polly;
 using Polly.Retry;
+using Polly.Timeout;
 
 namespace Fluxgate.Docs.Snippets.PollyDocs;
 
@@ -11,7 +12,7 @@ internal static class Pipeline
         var breaker = new CircuitBreaker(new CircuitBreakerOptions
         {
             Name = "inventory",
-            Tracker = Tracker.TypeOf<HttpRequestException>() | Tracker.TypeOf<TimeoutException>(),
+            Tracker = Tracker.TypeOf<HttpRequestException>() | Tracker.TypeOf<TimeoutRejectedException>(),
             Tripper = Tripper.MinRequests(20) & Tripper.FailureRate(0.5),
         });
 

@@ -11,12 +11,7 @@ internal static class StandardKept
     {
         #region snippet
         builder.Services.AddHttpClient<InventoryClient>(c => c.BaseAddress = new Uri("https://inventory.internal/"))
-            .AddStandardResilienceHandler(options =>
-            {
-                options.CircuitBreaker.ShouldHandle = _ => PredicateResult.False();   // Polly's breaker never opens
-                options.Retry.ShouldHandle = args => ValueTask.FromResult(
-                    !FluxgateRejections.IsRejection(args.Outcome) && HttpClientResiliencePredicates.IsTransient(args.Outcome));
-            });
+            .AddStandardResilienceHandler(options => options.CircuitBreaker.ShouldHandle = _ => PredicateResult.False()); // Polly's breaker never opens
 
         // A second handler, inside the first: Fluxgate sees each attempt (but not the attempt timeout, see below).
         builder.Services.AddHttpClient<InventoryClient>()

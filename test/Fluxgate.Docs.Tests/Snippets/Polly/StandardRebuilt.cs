@@ -15,7 +15,7 @@ internal static class StandardRebuilt
             .AddResilienceHandler("standard", (pipeline, context) => pipeline
                 .AddRateLimiter(new HttpRateLimiterStrategyOptions())
                 .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = TimeSpan.FromSeconds(30) })
-                .AddRetry(new HttpRetryStrategyOptions().ExcludingRejections())
+                .AddRetry(new HttpRetryStrategyOptions())
                 .AddFluxgate(context.ServiceProvider.GetRequiredKeyedService<CircuitBreaker>("inventory"))
                 .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = TimeSpan.FromSeconds(10) }));
         #endregion
