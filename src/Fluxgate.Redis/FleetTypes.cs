@@ -1,0 +1,49 @@
+namespace Fluxgate.Redis;
+
+/// <summary>A command for one breaker on every replica of the fleet; stored, so replicas that start or reconnect later apply it too.</summary>
+public enum FleetCommand
+{
+    /// <summary>Force the breaker open everywhere (<see cref="CircuitBreaker.ForceOpen"/>).</summary>
+    ForceOpen,
+
+    /// <summary>Disable the breaker everywhere (<see cref="CircuitBreaker.Disable"/>).</summary>
+    Disable,
+
+    /// <summary>Switch the breaker to metrics-only everywhere (<see cref="CircuitBreaker.MetricsOnly"/>).</summary>
+    MetricsOnly,
+
+    /// <summary>Reset the breaker everywhere (<see cref="CircuitBreaker.Reset"/>): closed, and no command in force.</summary>
+    Reset,
+}
+
+/// <summary>The last command given to one breaker of the fleet.</summary>
+/// <param name="Command">The command.</param>
+/// <param name="IssuedAt">When it was given, by the issuer's clock.</param>
+/// <param name="IssuedBy">The replica (or tool) that gave it.</param>
+/// <param name="Id">Its identity: each replica applies a command once.</param>
+public sealed record FleetCommandRecord(FleetCommand Command, DateTimeOffset IssuedAt, string IssuedBy, string Id);
+
+/// <summary>One replica's breaker, as it last reported it.</summary>
+/// <param name="ReplicaId">The replica.</param>
+/// <param name="IsLive">Whether it was heard within the replica timeout (by the reader's clock: clocks of different machines may differ).</param>
+/// <param name="LastHeard">When it last published, by its own clock.</param>
+/// <param name="State">The breaker's state.</param>
+/// <param name="Since">When the breaker entered that state.</param>
+/// <param name="TotalCount">The calls in the breaker's window.</param>
+/// <param name="FailureCount">The failures in the breaker's window.</param>
+/// <param name="OpenedOnOwnEvidence">Whether the breaker is open or half-open because its own tripper opened it (what counts towards the quorum), not the fleet or a person.</param>
+public sealed record ReplicaView(string ReplicaId, bool IsLive, DateTimeOffset LastHeard, CircuitState State, DateTimeOffset Since, long TotalCount, long FailureCount, bool OpenedOnOwnEvidence);
+
+/// <summary>One breaker across the fleet: each replica that joined it, and the command in force.</summary>
+/// <param name="BreakerName">The breaker.</param>
+/// <param name="Replicas">The replicas that reported it, live or not (until Redis expires their record), ordered by id.</param>
+/// <param name="LastCommand">The last command given to it, if any.</param>
+/// <param name="Quorum">How many live replicas must open it on their own evidence for the fleet to open it everywhere.</param>
+public sealed record FleetView(string BreakerName, IReadOnlyList<ReplicaView> Replicas, FleetCommandRecord? LastCommand, int Quorum)
+{
+    /// <summary>Gets the replicas heard within the replica timeout.</summary>
+    public int LiveReplicas => Replicas.Count(r => r.IsLive);
+
+    /// <summary>Gets the live replicas whose breaker opened on its own evidence.</summary>
+    public int OpenedOnOwnEvidence => Replicas.Count(r => r.IsLive && r.OpenedOnOwnEvidence);
+}

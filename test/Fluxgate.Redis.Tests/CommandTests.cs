@@ -1,0 +1,138 @@
+using Fluxgate.Redis.Internal;
+using StackExchange.Redis;
+
+namespace Fluxgate.Redis.Tests;
+
+/// <summary>Fleet-wide commands: stored, not only broadcast; applied once per command by every replica, including late ones.</summary>
+public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixture>, IAsyncLifetime
+{
+    private readonly FleetKit _kit = new(redis.Server);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _kit.DisposeAsync();
+
+    [Fact]
+    public async Task ForceOpen_FromAToolThatJoinedNothing_ReachesEveryReplica()
+    {
+        var (_, a) = await _kit.ReplicaAsync("a");
+        var (_, b) = await _kit.ReplicaAsync("b");
+        var ops = await _kit.FleetAsync("ops-console");
+
+        await ops.ForceOpenAsync("payments");
+        await _kit.UntilAsync(() => a.State == CircuitState.ForcedOpen && b.State == CircuitState.ForcedOpen, "every replica is forced open");
+
+        var view = await ops.GetViewAsync("payments");
+        Assert.Equal((FleetCommand.ForceOpen, "ops-console"), (view.LastCommand!.Command, view.LastCommand.IssuedBy));
+        Assert.Equal(TestKit.Epoch, view.LastCommand.IssuedAt);
+    }
+
+    [Theory]
+    [InlineData(FleetCommand.Disable, CircuitState.Disabled)]
+    [InlineData(FleetCommand.MetricsOnly, CircuitState.MetricsOnly)]
+    public async Task EveryCommand_ReachesEveryReplica(FleetCommand command, CircuitState state)
+    {
+        var (a, breakerA) = await _kit.ReplicaAsync("a");
+        var (_, breakerB) = await _kit.ReplicaAsync("b");
+
+        await a.CommandAsync("payments", command);
+
+        Assert.Equal(state, breakerA.State); // applied at once where it was given
+        await _kit.UntilAsync(() => breakerB.State == state, $"b is {state}");
+    }
+
+    [Fact]
+    public async Task ALateJoiner_AppliesTheStoredCommand()
+    {
+        var ops = await _kit.FleetAsync("ops");
+        await ops.ForceOpenAsync("PAYMENTS"); // names match ignoring case, as breaker names do everywhere
+
+        var (_, late) = await _kit.ReplicaAsync("late");
+
+        await _kit.UntilAsync(() => late.State == CircuitState.ForcedOpen, "the late replica is forced open");
+    }
+
+    [Fact]
+    public async Task Reset_ClearsTheCommandEverywhere_AndLaterJoinersStayClosed()
+    {
+        var (_, a) = await _kit.ReplicaAsync("a");
+        var ops = await _kit.FleetAsync("ops");
+        await ops.ForceOpenAsync("payments");
+        await _kit.UntilAsync(() => a.State == CircuitState.ForcedOpen, "a is forced open");
+
+        await ops.ResetAsync("payments");
+        await _kit.UntilAsync(() => a.State == CircuitState.Closed, "a is closed again");
+        var (_, later) = await _kit.ReplicaAsync("later");
+        await later.ExecuteAsync(_ => ValueTask.CompletedTask);
+
+        Assert.Equal(CircuitState.Closed, later.State);
+        Assert.Equal(FleetCommand.Reset, (await ops.GetViewAsync("payments")).LastCommand!.Command);
+    }
+
+    [Fact]
+    public async Task ACommandStoredWhileTheMessageWasMissed_IsAppliedAtTheNextHeartbeat()
+    {
+        var (a, breaker) = await _kit.ReplicaAsync("a");
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        var command = new CommandMessage("payments", FleetCommand.ForceOpen, "missed-1", 0, "ops");
+
+        await connection.GetDatabase().StringSetAsync($"fluxgate:{_kit.Application}:command:payments", FleetMessages.WriteCommand(command));
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        await a.TickAsync();
+
+        Assert.Equal(CircuitState.ForcedOpen, breaker.State);
+    }
+
+    [Fact]
+    public async Task ACommand_IsAppliedOnce_SoALocalDecisionAfterItStands()
+    {
+        var (a, breaker) = await _kit.ReplicaAsync("a");
+        await a.ForceOpenAsync("payments");
+        Assert.Equal(CircuitState.ForcedOpen, breaker.State);
+
+        breaker.Reset(); // a person on this replica decides otherwise
+        await a.TickAsync();
+        await a.TickAsync();
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public async Task Commands_ValidateTheirArguments()
+    {
+        var ops = await _kit.FleetAsync("ops");
+
+        Assert.Equal("breakerName", (await Assert.ThrowsAsync<ArgumentException>(() => ops.ForceOpenAsync(""))).ParamName);
+        Assert.Equal("breakerName", (await Assert.ThrowsAsync<ArgumentException>(() => ops.ResetAsync(new string('x', 401)))).ParamName);
+        Assert.Equal("command", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ops.CommandAsync("payments", (FleetCommand)42))).ParamName);
+        await Assert.ThrowsAsync<ArgumentNullException>(() => ops.GetViewAsync(null!));
+    }
+
+    [Fact]
+    public async Task View_ShowsEachReplicasStateCountsAndWhenItWasLastHeard()
+    {
+        var (a, breakerA) = await _kit.ReplicaAsync("a");
+        var (_, breakerB) = await _kit.ReplicaAsync("b");
+        breakerA.Succeed(_kit.Clock);
+        breakerA.Succeed(_kit.Clock);
+        breakerB.Fail(_kit.Clock);
+        await _kit.TickAllAsync();
+
+        var view = await a.GetViewAsync("payments");
+
+        Assert.Equal("payments", view.BreakerName);
+        Assert.Null(view.LastCommand);
+        var (ra, rb) = (view.Replicas[0], view.Replicas[1]);
+        Assert.Equal(("a", true, CircuitState.Closed, 2L, 0L, false), (ra.ReplicaId, ra.IsLive, ra.State, ra.TotalCount, ra.FailureCount, ra.OpenedOnOwnEvidence));
+        Assert.Equal(("b", true, CircuitState.Open, true), (rb.ReplicaId, rb.IsLive, rb.State, rb.OpenedOnOwnEvidence));
+        Assert.Equal(TestKit.Epoch, ra.LastHeard);
+        Assert.Equal(TestKit.Epoch, rb.Since);
+        Assert.Equal((2, 1, 2), (view.LiveReplicas, view.OpenedOnOwnEvidence, view.Quorum));
+
+        // Read by a tool whose clock is past the replica timeout, the replicas are shown but not live.
+        var later = TestKit.NewClock();
+        later.Advance(TimeSpan.FromSeconds(4));
+        var tool = await _kit.FleetAsync("tool", later);
+        Assert.All((await tool.GetViewAsync("payments")).Replicas, r => Assert.False(r.IsLive));
+    }
+}

@@ -1,0 +1,162 @@
+using StackExchange.Redis;
+
+namespace Fluxgate.Redis.Tests;
+
+/// <summary>
+/// Redis killed, frozen, restarted empty, or down from the start: calls keep flowing locally, nothing reaches a caller,
+/// warnings are throttled, and the fleet reconnects, republishes and decides quorums again afterwards. Each test has a
+/// redis-server of its own.
+/// </summary>
+public sealed class FaultTests : IAsyncLifetime
+{
+    private readonly RedisServer _server = RedisServer.Start();
+    private readonly FleetKit _kit;
+
+    public FaultTests() => _kit = new FleetKit(_server);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await _kit.DisposeAsync();
+        _server.Dispose();
+    }
+
+    [Fact]
+    public async Task ServerKilledMidRun_CallsFlow_WarningsAreThrottled_AndTheFleetRecoversAfterARestart()
+    {
+        var (a, breakerA) = await Replicas("a", "b", "c");
+        var (breakerB, breakerC) = (Breaker("b"), Breaker("c"));
+
+        _server.Kill();
+        for (var i = 0; i < 3; i++)
+        {
+            await _kit.TickAllAsync(); // never throws, whatever Redis does
+        }
+
+        Assert.Equal(42, breakerA.Succeed(_kit.Clock));
+        breakerA.Fail(_kit.Clock);
+        Assert.Equal(CircuitState.Open, breakerA.State); // the breaker works on its own
+        Assert.Equal(3, Warnings("FleetRedisUnavailable"));  // one per replica, not one per heartbeat
+
+        _server.Restart();
+        await UntilTickingAsync(() => Warnings("FleetRedisRestored") == 3, "every replica publishes again");
+
+        breakerB.Fail(_kit.Clock);
+        await _kit.TickAllAsync();
+        await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "a quorum opens c again");
+        _ = a;
+    }
+
+    [Fact]
+    public async Task ServerFrozenPastTheTimeouts_CallsFlow_AndTheFleetCarriesOnWhenItThaws()
+    {
+        var (_, breakerA) = await Replicas("a", "b", "c");
+        var (breakerB, breakerC) = (Breaker("b"), Breaker("c"));
+
+        _server.Pause();
+        try
+        {
+            await _kit.TickAllAsync(); // each publish times out (asyncTimeout is 1 s here); nothing is thrown
+            Assert.Equal(42, breakerA.Succeed(_kit.Clock));
+            Assert.Equal(3, Warnings("FleetRedisUnavailable"));
+        }
+        finally
+        {
+            _server.Resume();
+        }
+
+        await UntilTickingAsync(() => Warnings("FleetRedisRestored") == 3, "every replica publishes again");
+        breakerA.Fail(_kit.Clock);
+        breakerB.Fail(_kit.Clock);
+        await _kit.TickAllAsync();
+        await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "a quorum opens c");
+    }
+
+    [Fact]
+    public async Task ServerRestartedEmpty_ReplicasKeepTheirStateAndRepublish()
+    {
+        var (a, breakerA) = await Replicas("a", "b");
+        await a.ForceOpenAsync("payments");
+        await _kit.UntilAsync(() => Breaker("b").State == CircuitState.ForcedOpen, "b is forced open");
+
+        _server.Restart(); // the stored command and every record are gone
+        await UntilTickingAsync(Republished, "the replicas publish again");
+        await _kit.TickAllAsync();
+
+        // A lost command is not a reset: the replicas stay as they were told, and show up again in the view.
+        Assert.Equal((CircuitState.ForcedOpen, CircuitState.ForcedOpen), (breakerA.State, Breaker("b").State));
+        var view = await a.GetViewAsync("payments");
+        Assert.Equal(["a", "b"], view.Replicas.Select(r => r.ReplicaId));
+        Assert.Null(view.LastCommand);
+
+        bool Republished()
+        {
+            try
+            {
+                return a.GetViewAsync("payments").GetAwaiter().GetResult().Replicas.Count == 2;
+            }
+            catch (RedisException)
+            {
+                return false; // not reconnected yet
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RedisDownFromTheStart_TheFleetStarts_AndJoinsWhenItComesUp()
+    {
+        _server.Kill();
+        var (a, breakerA) = await _kit.ReplicaAsync("a");
+        var (b, _) = await _kit.ReplicaAsync("b");
+
+        Assert.Equal(42, breakerA.Succeed(_kit.Clock));
+        _server.Restart();
+        await UntilTickingAsync(() => b.PeersHeard.Contains("a") && a.PeersHeard.Contains("b"), "the replicas find each other");
+    }
+
+    [Fact]
+    public async Task Dispose_WhileRedisIsDown_DoesNotHang()
+    {
+        var (a, breaker) = await _kit.ReplicaAsync("a");
+        _server.Kill();
+
+        await a.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(42, breaker.Succeed(_kit.Clock));
+    }
+
+    private readonly Dictionary<string, CircuitBreaker> _breakers = [];
+
+    private CircuitBreaker Breaker(string id) => _breakers[id];
+
+    private async Task<(CircuitBreakerFleet First, CircuitBreaker FirstBreaker)> Replicas(params string[] ids)
+    {
+        foreach (var id in ids)
+        {
+            var (_, breaker) = await _kit.ReplicaAsync(id);
+            _breakers[id] = breaker;
+        }
+
+        await _kit.TickAllAsync();
+        await _kit.UntilAsync(() => _kit.Fleets.All(f => f.PeersHeard.Count == ids.Length - 1), "the replicas hear each other");
+        return (_kit.Fleets[0], _breakers[ids[0]]);
+    }
+
+    private int Warnings(string eventName) => _kit.Entries.Count(e => e.EventId.Name == eventName);
+
+    /// <summary>Ticks every replica until <paramref name="condition"/> holds: reconnecting takes the client a few attempts.</summary>
+    private async Task UntilTickingAsync(Func<bool> condition, string what)
+    {
+        var deadline = Task.Delay(TimeSpan.FromSeconds(30), TimeProvider.System);
+        while (!condition())
+        {
+            if (deadline.IsCompleted)
+            {
+                Assert.Fail($"Timed out waiting until {what}.");
+            }
+
+            await _kit.TickAllAsync(); // each tick is a reconnection attempt's chance; while Redis is down it takes the client's timeout
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using Microsoft.Extensions.Logging;
+
+namespace Fluxgate.Redis.Tests;
+
+/// <summary>
+/// Replicas for the fleet tests: each a fleet with a connection of its own to the test's redis-server, its breaker
+/// "payments" (opens on one failure, waits 10 s), and a shared fake clock for heartbeats, timeouts and cooldowns.
+/// </summary>
+public sealed class FleetKit : IAsyncDisposable
+{
+    private readonly List<CircuitBreakerFleet> _fleets = [];
+
+    public FleetKit(RedisServer server, string? application = null)
+    {
+        Server = server;
+        Application = application ?? "app-" + Guid.NewGuid().ToString("N")[..12];
+        Logs.Add(new CapturingLoggerProvider());
+        LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(Logs[0]).SetMinimumLevel(LogLevel.Debug));
+    }
+
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan Cooldown = TimeSpan.FromSeconds(10);
+
+    public RedisServer Server { get; }
+
+    public string Application { get; }
+
+    public FakeTimeProvider Clock { get; } = TestKit.NewClock();
+
+    public List<CapturingLoggerProvider> Logs { get; } = [];
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    public IReadOnlyList<CircuitBreakerFleet> Fleets => _fleets;
+
+    /// <summary>A replica: its fleet (joined) and its breaker. A clock of its own stops its heartbeats when never advanced.</summary>
+    public async Task<(CircuitBreakerFleet Fleet, CircuitBreaker Breaker)> ReplicaAsync(string id, FakeTimeProvider? clock = null, Action<CircuitBreakerFleetOptions>? configure = null, bool join = true)
+    {
+        if (clock is not null && clock != Clock)
+        {
+            SilentReplicas.Add(id);
+        }
+
+        var fleet = await FleetAsync(id, clock, configure);
+        var breaker = Breaker(clock ?? Clock);
+        if (join)
+        {
+            fleet.Join(breaker);
+            await fleet.TickAsync();
+        }
+
+        return (fleet, breaker);
+    }
+
+    public async Task<CircuitBreakerFleet> FleetAsync(string id, FakeTimeProvider? clock = null, Action<CircuitBreakerFleetOptions>? configure = null)
+    {
+        var options = new CircuitBreakerFleetOptions
+        {
+            Application = Application,
+            ReplicaId = id,
+            HeartbeatInterval = Heartbeat,
+            ReplicaTimeout = 3 * Heartbeat,
+            TimeProvider = clock ?? Clock,
+            Logger = LoggerFactory.CreateLogger("Fluxgate.Redis." + id),
+        };
+        configure?.Invoke(options);
+        var fleet = await CircuitBreakerFleet.ConnectAsync(Server.ConnectionString, options);
+        _fleets.Add(fleet);
+        return fleet;
+    }
+
+    public static CircuitBreaker Breaker(TimeProvider clock, RecordingListener? listener = null)
+    {
+        var options = new CircuitBreakerOptions
+        {
+            Name = "payments",
+            TimeProvider = clock,
+            Tracker = Tracker.TypeOf<TrackedException>(),
+            Tripper = Tripper.FailureStreak(1),
+            Retry = Retry.Cooldown(Cooldown),
+            Permit = Permit.All(),
+        };
+        if (listener is not null)
+        {
+            options.Listeners.Add(listener);
+        }
+
+        return new CircuitBreaker(options);
+    }
+
+    /// <summary>
+    /// Moves the shared clock as time passes for live replicas: a heartbeat at a time, each heard by every replica before
+    /// the next, so none is taken for dead. (One jump past the replica timeout would make them all silent for that long.)
+    /// </summary>
+    public async Task AdvanceAsync(TimeSpan by)
+    {
+        var live = _fleets.Where(f => f.ReplicaId is var id && !SilentReplicas.Contains(id)).ToList();
+        while (by > TimeSpan.Zero)
+        {
+            var step = by < Heartbeat ? by : Heartbeat;
+            Clock.Advance(step);
+            by -= step;
+            var now = Clock.GetTimestamp();
+            await Task.WhenAll(live.Select(f => f.TickAsync()));
+            await UntilAsync(() => live.All(f => f.AllPeersHeardSince(now)), "every replica hears every heartbeat");
+        }
+    }
+
+    /// <summary>Replicas on clocks of their own, which stop publishing: <see cref="AdvanceAsync"/> does not wait for them.</summary>
+    public HashSet<string> SilentReplicas { get; } = [];
+
+    /// <summary>Publishes every replica's heartbeat once (the heartbeat loops wait on the fake clock).</summary>
+    public Task TickAllAsync() => Task.WhenAll(_fleets.Select(f => f.TickAsync()));
+
+    /// <summary>
+    /// Waits, without sleeping, until <paramref name="condition"/> holds: it is checked again whenever a fleet handles a
+    /// message or a heartbeat. The bound only turns a hang into a failure.
+    /// </summary>
+    public async Task UntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = Task.Delay(TimeSpan.FromSeconds(15), TimeProvider.System);
+        while (true)
+        {
+            // Taken before the check, so a change between the check and the wait is not missed.
+            var changed = Task.WhenAny(_fleets.Select(f => f.WhenChangedAsync()));
+            if (condition())
+            {
+                return;
+            }
+
+            if (await Task.WhenAny(changed, deadline) == deadline)
+            {
+                Assert.Fail($"Timed out waiting until {what}.");
+            }
+        }
+    }
+
+    /// <summary>Waits until <paramref name="fleet"/> has heard every replica in <paramref name="ids"/>.</summary>
+    public Task UntilHeardAsync(CircuitBreakerFleet fleet, params string[] ids) =>
+        UntilAsync(() => ids.All(fleet.PeersHeard.Contains), $"{fleet.ReplicaId} has heard {string.Join(", ", ids)}");
+
+    public IEnumerable<CapturingLoggerProvider.Entry> Entries => Logs.SelectMany(l => l.Entries);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var fleet in _fleets)
+        {
+            await fleet.DisposeAsync();
+        }
+
+        LoggerFactory.Dispose();
+    }
+}

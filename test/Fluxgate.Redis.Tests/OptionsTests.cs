@@ -1,0 +1,98 @@
+namespace Fluxgate.Redis.Tests;
+
+/// <summary>Every option validates its value, naming itself and what it accepts.</summary>
+public class OptionsTests
+{
+    [Fact]
+    public void Defaults_AreDocumented()
+    {
+        var options = new CircuitBreakerFleetOptions();
+
+        Assert.Equal("default", options.Application);
+        Assert.Null(options.ReplicaId);
+        Assert.Equal(TimeSpan.FromSeconds(1), options.HeartbeatInterval);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.ReplicaTimeout);
+        Assert.Equal((2, 0.5), (options.QuorumMinimum, options.QuorumFraction));
+        Assert.Same(TimeProvider.System, options.TimeProvider);
+
+        options.HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+        Assert.Equal(TimeSpan.FromMilliseconds(300), options.ReplicaTimeout); // three heartbeats, until set
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("has space")]
+    [InlineData("slash/no")]
+    [InlineData("ümlaut")]
+    public void Names_OutsideTheirAlphabet_Throw(string name)
+    {
+        Assert.Equal("Application", Assert.Throws<ArgumentException>(() => new CircuitBreakerFleetOptions { Application = name }).ParamName);
+        Assert.Equal("ReplicaId", Assert.Throws<ArgumentException>(() => new CircuitBreakerFleetOptions { ReplicaId = name }).ParamName);
+        Assert.Throws<ArgumentException>(() => new CircuitBreakerFleetOptions { Application = new string('a', 101) });
+        Assert.Throws<ArgumentNullException>(() => new CircuitBreakerFleetOptions { Application = null! });
+    }
+
+    [Fact]
+    public void Durations_OutsideTheirRange_ThrowNamingIt()
+    {
+        Assert.Equal("HeartbeatInterval", Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerFleetOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(9) }).ParamName);
+        Assert.Contains("10 ms to 1 h", Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerFleetOptions { HeartbeatInterval = TimeSpan.FromHours(2) }).Message, StringComparison.Ordinal);
+        Assert.Equal("ReplicaTimeout", Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerFleetOptions { ReplicaTimeout = TimeSpan.FromMilliseconds(19) }).ParamName);
+    }
+
+    [Fact]
+    public void ReplicaTimeout_UnderTwoHeartbeats_IsRefusedWhenTheFleetStarts()
+    {
+        var options = new CircuitBreakerFleetOptions { HeartbeatInterval = TimeSpan.FromSeconds(1), ReplicaTimeout = TimeSpan.FromMilliseconds(1500) };
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => options.Snapshot());
+
+        Assert.Equal("ReplicaTimeout", error.ParamName);
+        Assert.Contains("two heartbeats (2000 ms)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(0)]
+    [InlineData(10_001)]
+    public void QuorumMinimum_OutsideTwoToTenThousand_Throws(int value)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerFleetOptions { QuorumMinimum = value });
+
+        Assert.Equal("QuorumMinimum", error.ParamName);
+        Assert.Contains("one replica alone never opens the others", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-0.1)]
+    [InlineData(1.01)]
+    [InlineData(double.NaN)]
+    public void QuorumFraction_OutsideZeroToOne_Throws(double value) =>
+        Assert.Equal("QuorumFraction", Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerFleetOptions { QuorumFraction = value }).ParamName);
+
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(2, 2)]
+    [InlineData(3, 2)]
+    [InlineData(4, 2)]
+    [InlineData(5, 3)]
+    [InlineData(20, 10)]
+    public void QuorumOf_IsTheMinimumOrHalfTheLiveReplicas(int live, int quorum) =>
+        Assert.Equal(quorum, new CircuitBreakerFleetOptions().QuorumOf(live));
+
+    [Fact]
+    public void QuorumOf_WithAStricterFraction_RoundsUp() =>
+        Assert.Equal(7, new CircuitBreakerFleetOptions { QuorumFraction = 2.0 / 3 }.QuorumOf(10));
+
+    [Fact]
+    public void Snapshot_GivesEachReplicaAnIdOfItsOwn()
+    {
+        var first = new CircuitBreakerFleetOptions().Snapshot().ReplicaId!;
+        var second = new CircuitBreakerFleetOptions().Snapshot().ReplicaId!;
+
+        Assert.Contains($"-{Environment.ProcessId}-", first, StringComparison.Ordinal);
+        Assert.True(first.Length <= CircuitBreakerFleetOptions.MaxNameLength);
+        Assert.NotEqual(first, second);
+    }
+}

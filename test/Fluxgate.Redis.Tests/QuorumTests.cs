@@ -1,0 +1,222 @@
+namespace Fluxgate.Redis.Tests;
+
+/// <summary>Quorum-driven opening across replicas with connections of their own to a real redis-server.</summary>
+public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture>, IAsyncLifetime
+{
+    private readonly FleetKit _kit = new(redis.Server);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _kit.DisposeAsync();
+
+    [Fact]
+    public async Task TwoOfThreeOpenOnTheirOwnEvidence_TheThirdOpensAsIfItsTripperFired()
+    {
+        var (a, breakerA) = await _kit.ReplicaAsync("a");
+        var (b, breakerB) = await _kit.ReplicaAsync("b");
+        var listener = new RecordingListener();
+        var c = await _kit.FleetAsync("c");
+        var breakerC = FleetKit.Breaker(_kit.Clock, listener);
+        c.Join(breakerC);
+        await _kit.TickAllAsync();
+        await _kit.UntilHeardAsync(c, "a", "b");
+
+        breakerA.Fail(_kit.Clock);
+        await a.TickAsync();
+        await _kit.UntilAsync(() => c.PeersOpenOnOwnEvidence("payments") == 1, "c hears a's open");
+        Assert.Equal(CircuitState.Closed, breakerC.State);
+
+        breakerB.Fail(_kit.Clock);
+        await b.TickAsync();
+        await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "c opens");
+
+        Assert.Equal([(CircuitState.Closed, CircuitState.Open)], listener.Transitions);
+        Assert.Equal(FleetKit.Cooldown, breakerC.AssertRejects().RetryAfter); // its own Retry's wait
+        await _kit.AdvanceAsync(FleetKit.Cooldown);
+        breakerC.Succeed(_kit.Clock);                                      // its own half-open recovery
+        Assert.Equal(CircuitState.Closed, breakerC.State);
+        Assert.Contains(_kit.Entries, e => e.EventId.Name == "FleetQuorumOpened" && e.Message.Contains("2 of 3", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task OneReplicaAlone_NeverOpensTheOthers()
+    {
+        var (a, breakerA) = await _kit.ReplicaAsync("a");
+        var (b, breakerB) = await _kit.ReplicaAsync("b");
+        var (c, breakerC) = await _kit.ReplicaAsync("c");
+
+        breakerA.Fail(_kit.Clock);
+        for (var i = 0; i < 3; i++)
+        {
+            await _kit.TickAllAsync();
+        }
+
+        await _kit.UntilAsync(() => b.PeersOpenOnOwnEvidence("payments") == 1 && c.PeersOpenOnOwnEvidence("payments") == 1, "b and c hear a's open");
+        await _kit.TickAllAsync();
+        Assert.Equal((CircuitState.Open, CircuitState.Closed, CircuitState.Closed), (breakerA.State, breakerB.State, breakerC.State));
+        var view = await b.GetViewAsync("payments");
+        Assert.Equal((3, 1, 2), (view.LiveReplicas, view.OpenedOnOwnEvidence, view.Quorum));
+    }
+
+    [Fact]
+    public async Task TwoReplicas_OnlyOneOpen_IsNoQuorum()
+    {
+        var (a, breakerA) = await _kit.ReplicaAsync("a");
+        var (b, breakerB) = await _kit.ReplicaAsync("b");
+
+        breakerA.Fail(_kit.Clock);
+        await a.TickAsync();
+        await _kit.UntilAsync(() => b.PeersOpenOnOwnEvidence("payments") == 1, "b hears a's open");
+        await b.TickAsync();
+
+        Assert.Equal(CircuitState.Closed, breakerB.State);
+    }
+
+    [Fact]
+    public async Task Recovery_IsLocal_AndTheSameEpisodeNeverReopensARecoveredReplica()
+    {
+        var (a, breakerA) = await _kit.ReplicaAsync("a");
+        var (b, breakerB) = await _kit.ReplicaAsync("b");
+        var (c, breakerC) = await _kit.ReplicaAsync("c");
+        await _kit.TickAllAsync();
+        await _kit.UntilHeardAsync(c, "a", "b");
+        breakerA.Fail(_kit.Clock);
+        breakerB.Fail(_kit.Clock);
+        await _kit.TickAllAsync();
+        await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "c opens");
+
+        // c probes for itself and recovers; a and b keep failing their probes, so the quorum holds.
+        await _kit.AdvanceAsync(FleetKit.Cooldown);
+        breakerC.Succeed(_kit.Clock);
+        breakerA.Fail(_kit.Clock);
+        breakerB.Fail(_kit.Clock);
+        for (var i = 0; i < 5; i++)
+        {
+            await _kit.TickAllAsync();
+            await _kit.UntilAsync(() => c.PeersOpenOnOwnEvidence("payments") == 2, "c hears a and b still open");
+        }
+
+        Assert.Equal(CircuitState.Closed, breakerC.State);
+        Assert.Equal(CircuitState.Open, breakerA.State);
+
+        // The episode ends when a and b recover; a new quorum is a new episode, and c opens again.
+        await _kit.AdvanceAsync(FleetKit.Cooldown);
+        breakerA.Succeed(_kit.Clock);
+        breakerB.Succeed(_kit.Clock);
+        await _kit.TickAllAsync();
+        await _kit.UntilAsync(() => _kit.Entries.Any(e => e.EventId.Name == "FleetQuorumEpisodeEnded" && e.Category.EndsWith(".c", StringComparison.Ordinal)), "c sees the episode end");
+
+        breakerA.Fail(_kit.Clock);
+        breakerB.Fail(_kit.Clock);
+        await _kit.TickAllAsync();
+        await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "c opens in the new episode");
+    }
+
+    [Fact]
+    public async Task AReplicaTheFleetOpened_NeverCountsTowardsAQuorum()
+    {
+        var (_, breakerA) = await _kit.ReplicaAsync("a");
+        var (_, breakerB) = await _kit.ReplicaAsync("b");
+        var (c, breakerC) = await _kit.ReplicaAsync("c");
+        var (d, breakerD) = await _kit.ReplicaAsync("d", configure: o => o.QuorumMinimum = 3);
+        await _kit.TickAllAsync();
+        await _kit.UntilHeardAsync(c, "a", "b", "d");
+
+        // Quorum for c (min 2): a and b open; c and d's view differs: d needs 3.
+        breakerA.Fail(_kit.Clock);
+        breakerB.Fail(_kit.Clock);
+        await _kit.TickAllAsync();
+        await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "c opens");
+        await _kit.TickAllAsync();
+        await _kit.UntilAsync(() => d.PeersHeard.Count == 3, "d heard all");
+        await d.TickAsync();
+
+        // c is open, but by the fleet: d counts 2 of 4 on their own evidence, below its quorum of 3.
+        Assert.Equal(CircuitState.Closed, breakerD.State);
+        var view = await d.GetViewAsync("payments");
+        Assert.Equal([true, true, false, false], view.Replicas.Select(r => r.OpenedOnOwnEvidence));
+        Assert.Equal(CircuitState.Open, view.Replicas.Single(r => r.ReplicaId == "c").State);
+    }
+
+    [Fact]
+    public async Task AFailedProbeAfterTheFleetOpenedIt_IsTheReplicasOwnEvidence()
+    {
+        var (_, breakerA) = await _kit.ReplicaAsync("a");
+        var (_, breakerB) = await _kit.ReplicaAsync("b");
+        var (c, breakerC) = await _kit.ReplicaAsync("c");
+        await _kit.TickAllAsync();
+        await _kit.UntilHeardAsync(c, "a", "b");
+        breakerA.Fail(_kit.Clock);
+        breakerB.Fail(_kit.Clock);
+        await _kit.TickAllAsync();
+        await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "c opens");
+        await c.TickAsync();
+        Assert.False((await c.GetViewAsync("payments")).Replicas.Single(r => r.ReplicaId == "c").OpenedOnOwnEvidence);
+
+        await _kit.AdvanceAsync(FleetKit.Cooldown);
+        breakerC.Fail(_kit.Clock);  // its own probe fails: reopened by its own tripper
+        await c.TickAsync();
+
+        Assert.True((await c.GetViewAsync("payments")).Replicas.Single(r => r.ReplicaId == "c").OpenedOnOwnEvidence);
+    }
+
+    [Fact]
+    public async Task ADeadReplica_DropsOutAfterTheReplicaTimeout_AndItsOpenNoLongerCounts()
+    {
+        var silentClock = TestKit.NewClock(); // never advanced: its replica heartbeats once, at joining
+        var (_, breakerDead) = await _kit.ReplicaAsync("dead", silentClock);
+        breakerDead.Fail(silentClock);
+        var dead = _kit.Fleets[0];
+        await dead.TickAsync();
+        var (b, breakerB) = await _kit.ReplicaAsync("b");
+        var (c, breakerC) = await _kit.ReplicaAsync("c");
+        var (d, breakerD) = await _kit.ReplicaAsync("d");
+        await _kit.TickAllAsync();
+        await _kit.UntilAsync(() => c.PeersOpenOnOwnEvidence("payments") == 1 && d.PeersOpenOnOwnEvidence("payments") == 1, "c and d hear the dead replica's open");
+
+        _kit.Clock.Advance(3 * FleetKit.Heartbeat + TimeSpan.FromMilliseconds(1));
+        await Task.WhenAll(b.TickAsync(), c.TickAsync(), d.TickAsync());
+        await _kit.UntilAsync(() => !c.PeersHeard.Contains("dead") && !d.PeersHeard.Contains("dead"), "the silent replica drops out");
+
+        breakerB.Fail(_kit.Clock);
+        await b.TickAsync();
+        await _kit.UntilAsync(() => c.PeersOpenOnOwnEvidence("payments") == 1 && d.PeersOpenOnOwnEvidence("payments") == 1, "c and d hear b's open");
+        await Task.WhenAll(c.TickAsync(), d.TickAsync());
+
+        // Only b's open counts now: one of three live replicas is no quorum.
+        Assert.Equal((CircuitState.Closed, CircuitState.Closed), (breakerC.State, breakerD.State));
+    }
+
+    [Fact]
+    public async Task AReplicaThatLeaves_DropsOutAtOnce()
+    {
+        var (a, breakerA) = await _kit.ReplicaAsync("a");
+        var (b, _) = await _kit.ReplicaAsync("b");
+        await _kit.TickAllAsync();
+        await _kit.UntilHeardAsync(b, "a");
+
+        await a.DisposeAsync();
+        await _kit.UntilAsync(() => !b.PeersHeard.Contains("a"), "b drops a");
+
+        var view = await b.GetViewAsync("payments");
+        Assert.Equal(["b"], view.Replicas.Select(r => r.ReplicaId));
+        Assert.Equal(CircuitState.Closed, breakerA.State); // leaving changes nothing locally
+    }
+
+    [Fact]
+    public async Task ReplicasOfAnotherApplication_AreNotSeen()
+    {
+        await using var other = new FleetKit(redis.Server);
+        await _kit.ReplicaAsync("a");
+        var (stranger, strangerBreaker) = await other.ReplicaAsync("a2");
+        var (b, breakerB) = await _kit.ReplicaAsync("b");
+        strangerBreaker.Fail(other.Clock);
+        await stranger.TickAsync();
+        await _kit.TickAllAsync();
+        await _kit.UntilHeardAsync(b, "a");
+
+        Assert.DoesNotContain("a2", b.PeersHeard);
+        Assert.Equal(["a", "b"], (await b.GetViewAsync("payments")).Replicas.Select(r => r.ReplicaId));
+        Assert.Equal(CircuitState.Closed, breakerB.State);
+    }
+}

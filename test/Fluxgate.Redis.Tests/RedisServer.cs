@@ -1,0 +1,178 @@
+using System.Diagnostics;
+
+namespace Fluxgate.Redis.Tests;
+
+/// <summary>
+/// A real <c>redis-server</c> of the test's own: on 127.0.0.1 and a free port, a temporary directory, no persistence, a
+/// password, and the default user disabled. It can be killed, paused (SIGSTOP), resumed and restarted empty on the same
+/// port, and is killed and its directory deleted on dispose.
+/// </summary>
+public sealed class RedisServer : IDisposable
+{
+    private Process? _process;
+
+    private RedisServer(string executable)
+    {
+        Executable = executable;
+        Port = LoopbackServer.FreePort();
+        Directory = System.IO.Directory.CreateTempSubdirectory("fluxgate-redis-").FullName;
+    }
+
+    public string Executable { get; }
+
+    public int Port { get; }
+
+    public string Directory { get; }
+
+    public const string User = "fluxgate";
+
+    public const string Password = "fluxgate-test-secret";
+
+    /// <summary>The ACL docs/fleet.md gives the fleet's user: its keys and channel, and the commands the fleet and the client send.</summary>
+    public const string Acl = "~fluxgate:* &fluxgate:* -@all +@connection +get +set +setex +psetex +mget +del +zadd +zrange +zrem +zremrangebyscore +publish +subscribe +unsubscribe +info +config|get +cluster|nodes +role";
+
+    /// <summary>A configuration string for the test's user, with short timeouts so fault tests stay short.</summary>
+    public string ConnectionString =>
+        $"127.0.0.1:{Port},user={User},password={Password},abortConnect=false,connectTimeout=1000,syncTimeout=1000,asyncTimeout=1000,connectRetry=1";
+
+    /// <summary>
+    /// Finds <c>redis-server</c> on the PATH and starts it. On a machine without it, <c>eng/install-redis.sh</c> installs the
+    /// Debian package first (once per test run; it needs root, as in CI, and otherwise says what to run).
+    /// </summary>
+    public static RedisServer Start()
+    {
+        var server = new RedisServer(s_executable.Value);
+        server.Launch();
+        return server;
+    }
+
+    private static readonly Lazy<string> s_executable = new(FindOrInstall);
+
+    private static string FindOrInstall()
+    {
+        if (Find() is { } found)
+        {
+            return found;
+        }
+
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Fluxgate.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var script = root is null ? null : Path.Combine(root.FullName, "eng", "install-redis.sh");
+        if (script is not null && File.Exists(script))
+        {
+            using var install = Process.Start(new ProcessStartInfo("bash", [script]) { RedirectStandardError = true, UseShellExecute = false })!;
+            var error = install.StandardError.ReadToEnd();
+            install.WaitForExit();
+            if (install.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"redis-server is not installed and could not be: {error.Trim()}");
+            }
+        }
+
+        return Find() ?? throw new InvalidOperationException("redis-server is not installed; the Redis tests need it: apt-get install -y redis-server.");
+    }
+
+    private static string? Find() => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+        .Select(d => Path.Combine(d, "redis-server"))
+        .FirstOrDefault(File.Exists);
+
+    /// <summary>Kills the server (SIGKILL): connections drop and nothing answers.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill();
+            process.WaitForExit();
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Freezes the server (SIGSTOP): connections stay open and nothing answers, as a hung server.</summary>
+    public void Pause() => Signal("STOP");
+
+    /// <summary>Thaws a paused server (SIGCONT).</summary>
+    public void Resume() => Signal("CONT");
+
+    /// <summary>Kills the server and starts an empty one on the same port.</summary>
+    public void Restart()
+    {
+        Kill();
+        Launch();
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private void Launch()
+    {
+        var start = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Directory,
+        };
+        foreach (var argument in new[]
+        {
+            "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--bind", "127.0.0.1",
+            "--dir", Directory,
+            "--save", "",
+            "--appendonly", "no",
+            "--daemonize", "no",
+            "--loglevel", "notice",
+            "--user", "default", "off",
+        }.Concat(["--user", User, "on", ">" + Password, .. Acl.Split(' ')]))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                output.Enqueue(line);
+                if (line.Contains("Ready to accept connections", StringComparison.Ordinal))
+                {
+                    ready.TrySetResult();
+                }
+            }
+        };
+        process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"redis-server exited: {string.Join(Environment.NewLine, output)}"));
+        process.EnableRaisingEvents = true;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        ready.Task.WaitAsync(TimeSpan.FromSeconds(20)).GetAwaiter().GetResult();
+    }
+
+    private void Signal(string signal)
+    {
+        var process = _process is { HasExited: false } running ? running : throw new InvalidOperationException("redis-server is not running.");
+        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {process.Id} failed with {kill.ExitCode}.");
+        }
+    }
+}
