@@ -15,22 +15,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "Installing redis-server (Debian package) for the Redis tests..."
-created_policy=0
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
   chmod +x /usr/sbin/policy-rc.d
-  created_policy=1
+  # Removed however the script ends: left behind, it would keep every service of the machine from starting.
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 
-status=0
-{
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends redis-server >/dev/null
-} || status=$?
-
-if [ "$created_policy" -eq 1 ]; then
-  rm -f /usr/sbin/policy-rc.d
-fi
-
-exit "$status"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends redis-server >/dev/null

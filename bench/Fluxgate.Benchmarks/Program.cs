@@ -8,4 +8,10 @@ if (args is ["--contention-probe"])
     return;
 }
 
+if (args is ["--fleet-propagation", ..])
+{
+    await FleetPropagationProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly).Run(args, new BenchConfig());

@@ -25,8 +25,11 @@ namespace Fluxgate.Redis;
 /// Breakers opened by the fleet, a person or a command never count towards a quorum.
 /// </para>
 /// </remarks>
-public sealed class CircuitBreakerFleet : IAsyncDisposable
+public sealed class CircuitBreakerFleet : IAsyncDisposable, IDisposable
 {
+    /// <summary>The most other replicas one replica keeps track of; heartbeats of further ones are refused (a flood of forged replicas).</summary>
+    internal const int MaxPeers = 10_000;
+
     private static readonly TimeSpan WarningInterval = TimeSpan.FromMinutes(1);
 
     private readonly IConnectionMultiplexer _connection;
@@ -47,6 +50,7 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
     private readonly Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _tick = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationToken _stoppingToken;
     private readonly Task _loop;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ChannelMessageQueue? _subscription;
@@ -77,6 +81,7 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
         _redisWarnings = new Throttle(_clock, WarningInterval);
         _messageWarnings = new Throttle(_clock, WarningInterval);
         _channel = RedisChannel.Literal(_keys.Channel);
+        _stoppingToken = _stopping.Token;
         _connection.ConnectionRestored += OnConnectionRestored;
         _loop = Task.Run(RunAsync);
     }
@@ -125,8 +130,17 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Snapshot(); // validate before connecting
         configuration.AbortOnConnectFail = false;
-        var connection = await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new CircuitBreakerFleet(connection, options, ownsConnection: true);
+        var connecting = ConnectionMultiplexer.ConnectAsync(configuration);
+        try
+        {
+            return new CircuitBreakerFleet(await connecting.WaitAsync(cancellationToken).ConfigureAwait(false), options, ownsConnection: true);
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller stopped waiting; the connection may still come: close it then.
+            _ = connecting.ContinueWith(static t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            throw;
+        }
     }
 #pragma warning restore RS0026
 
@@ -167,7 +181,7 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
         Log.Joined(_logger, ReplicaId, Application, breaker.Name);
 
         // Apply a stored command and publish without waiting for the next heartbeat.
-        _ = Task.Run(() => TickAsync(_stopping.Token));
+        _ = Task.Run(() => TickAsync(_stoppingToken));
     }
 
     /// <summary>Takes <paramref name="breaker"/> out of the fleet: it is no longer published, counted or commanded.</summary>
@@ -297,6 +311,12 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
             return;
         }
 
+        lock (_gate)
+        {
+            // Messages still buffered by the client must not reach the breakers any more.
+            _members.Clear();
+        }
+
         _connection.ConnectionRestored -= OnConnectionRestored;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
@@ -325,8 +345,11 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
             await _connection.DisposeAsync().ConfigureAwait(false);
         }
 
-        _stopping.Dispose();
+        // _stopping is not disposed: a heartbeat started by Join or a reconnection may still read its token.
     }
+
+    /// <summary>As <see cref="DisposeAsync"/>, for containers and callers that dispose synchronously.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>One heartbeat: sample the joined breakers, drop replicas not heard in time, decide quorums, publish, and read the commands in force. Never throws.</summary>
     internal async Task TickAsync(CancellationToken cancellationToken = default)
@@ -362,16 +385,13 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
 
             if (_subscription is null)
             {
-                // A queue, not a handler: messages are handled one at a time, in the order the channel carried them.
-                var subscription = await _connection.GetSubscriber().SubscribeAsync(_channel).ConfigureAwait(false);
-                subscription.OnMessage(message => OnMessage(message.Message));
-                _subscription = subscription;
+                await SubscribeAsync(cancellationToken).ConfigureAwait(false);
             }
 
             operation = "publish";
-            await PublishAsync().ConfigureAwait(false);
+            await PublishAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             operation = "read commands";
-            await ReadCommandsAsync().ConfigureAwait(false);
+            await ReadCommandsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             if (_redisDown)
             {
                 _redisDown = false;
@@ -450,7 +470,7 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var stopping = _stopping.Token;
+        var stopping = _stoppingToken;
         while (!stopping.IsCancellationRequested)
         {
             await TickAsync(stopping).ConfigureAwait(false);
@@ -462,6 +482,39 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>Subscribes to the channel, once. A queue, not a handler: messages are handled one at a time, in the order the channel carried them.</summary>
+    private async Task SubscribeAsync(CancellationToken cancellationToken)
+    {
+        if (!_connection.IsConnected)
+        {
+            throw new InvalidOperationException("not connected");
+        }
+
+        var subscriber = _connection.GetSubscriber();
+        try
+        {
+            var subscription = await subscriber.SubscribeAsync(_channel).WaitAsync(cancellationToken).ConfigureAwait(false);
+            subscription.OnMessage(message => OnMessage(message.Message));
+            _subscription = subscription;
+        }
+        catch
+        {
+            // The client registers a queue before the server confirms it: drop it, or each failed attempt would leave one
+            // that buffers every message of the channel once the connection comes back.
+            try
+            {
+                await subscriber.UnsubscribeAsync(_channel, null, CommandFlags.FireAndForget).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Best effort; the original failure is what the heartbeat reports.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+
+            throw;
         }
     }
 
@@ -520,7 +573,7 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
             {
                 // A command message handled while this read was on its way may be newer than what was read: then the read
                 // is stale, and the next heartbeat reads again.
-                Apply(command, versions[i]);
+                Apply(command, fromStorage: true, versions[i]);
             }
             else
             {
@@ -531,6 +584,11 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
 
     private void OnMessage(RedisValue value)
     {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
         try
         {
             Handle(value.IsNull ? ReadOnlyMemory<byte>.Empty : (byte[])value!);
@@ -555,22 +613,33 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
         {
             lock (_gate)
             {
-                var breakers = new Dictionary<string, BreakerReport>(report.Breakers.Count, StringComparer.OrdinalIgnoreCase);
+                if (_peers.Count >= MaxPeers && !_peers.ContainsKey(report.ReplicaId))
+                {
+                    decisions = null;
+                    Refused($"more than {MaxPeers} replicas; heartbeat of '{report.ReplicaId}' ignored");
+                    return;
+                }
+
+                // Only the breakers this replica joined matter here: a heartbeat of 10,000 others costs nothing to keep.
+                var breakers = new Dictionary<string, BreakerReport>(StringComparer.OrdinalIgnoreCase);
                 foreach (var breaker in report.Breakers)
                 {
-                    breakers[breaker.Name] = breaker;
+                    if (_members.ContainsKey(breaker.Name))
+                    {
+                        breakers[breaker.Name] = breaker;
+                    }
                 }
 
                 var now = _clock.GetTimestamp();
                 _peers[report.ReplicaId] = new Peer(now, breakers);
-                decisions = DecideAll_NeedsLock(now);
+                decisions = DecideAll_NeedsLock(now, sample: false);
             }
         }
         else if (parsed.Leaving is { } leaving && leaving != ReplicaId)
         {
             lock (_gate)
             {
-                decisions = _peers.Remove(leaving) ? DecideAll_NeedsLock(_clock.GetTimestamp()) : null;
+                decisions = _peers.Remove(leaving) ? DecideAll_NeedsLock(_clock.GetTimestamp(), sample: false) : null;
             }
         }
         else if (parsed.Command is { } command)
@@ -597,12 +666,18 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
     }
 
     /// <summary>Decides every joined breaker's quorum; returns what to do outside the lock.</summary>
-    private List<Decision> DecideAll_NeedsLock(long now)
+    /// <param name="now">The clock's timestamp.</param>
+    /// <param name="sample">Whether to read the breakers' states first (heartbeats do; messages use the last reading and the lock-free state).</param>
+    private List<Decision> DecideAll_NeedsLock(long now, bool sample = true)
     {
         var decisions = new List<Decision>();
         foreach (var member in _members.Values)
         {
-            Sample(member);
+            if (sample)
+            {
+                Sample(member);
+            }
+
             var live = 1;
             var opened = member.OwnOpen ? 1 : 0;
             foreach (var peer in _peers.Values)
@@ -615,21 +690,33 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
             }
 
             var quorum = _options.QuorumOf(live);
-            var reached = opened >= quorum;
-            if (reached && !member.InEpisode)
+            if (opened >= quorum)
             {
-                // Decided once per episode: a replica that recovers while the episode lasts is left alone.
-                member.InEpisode = true;
-                if (member.State == CircuitState.Closed)
+                member.QuorumLostAt = null;
+                if (!member.InEpisode)
                 {
-                    member.PendingTrip = true;
-                    decisions.Add(new Decision(member, Trip: true, opened, live, quorum));
+                    // Decided once per episode: a replica that recovers while the episode lasts is left alone.
+                    member.InEpisode = true;
+                    if (member.Breaker.State == CircuitState.Closed)
+                    {
+                        member.PendingTrip = true;
+                        decisions.Add(new Decision(member, Trip: true, opened, live, quorum));
+                    }
                 }
             }
-            else if (!reached && member.InEpisode)
+            else if (member.InEpisode)
             {
-                member.InEpisode = false;
-                decisions.Add(new Decision(member, Trip: false, opened, live, quorum));
+                // The episode ends only when the quorum has stayed lost for a replica timeout, with Redis answering: a quorum
+                // replica that closes between two failed probes, a late heartbeat, or Redis itself being away (every peer
+                // looks dead) is not a new incident, and must not open the replicas that recovered once more.
+                // While Redis is away the hold starts over: after it comes back, the replicas get a full timeout to be heard.
+                member.QuorumLostAt = _redisDown ? now : member.QuorumLostAt ?? now;
+                if (!_redisDown && _clock.GetElapsedTime(member.QuorumLostAt.Value, now) >= _options.ReplicaTimeout)
+                {
+                    member.InEpisode = false;
+                    member.QuorumLostAt = null;
+                    decisions.Add(new Decision(member, Trip: false, opened, live, quorum));
+                }
             }
         }
 
@@ -649,9 +736,11 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
             }
 
             var tripped = false;
+            DateTimeOffset? trippedAt = null;
             try
             {
                 tripped = member.Breaker.Trip();
+                trippedAt = tripped ? member.Breaker.GetInfo().ChangedAt : null;
             }
 #pragma warning disable CA1031 // Trip delivers to listeners, which report their own failures; nothing may stop the fleet.
             catch (Exception exception)
@@ -662,12 +751,12 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
 
             lock (_gate)
             {
-                if (tripped)
-                {
-                    Sample(member); // marks the open period the trip began as the fleet's, not the breaker's own evidence
-                }
-
+                // While the trip was pending, an open period read in between was taken for the fleet's (never counted):
+                // now that the trip's own period is known, read the state again and attribute it exactly.
                 member.PendingTrip = false;
+                member.TrippedAt = trippedAt ?? member.TrippedAt;
+                member.Sampled = false;
+                Sample(member);
             }
 
             if (tripped)
@@ -679,19 +768,32 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
 
     /// <summary>Applies a command once (by its id) to the breaker it names, if this replica joined it.</summary>
     /// <param name="command">The command.</param>
+    /// <param name="fromStorage">Whether it was read from storage (a replica catching up) rather than heard or given now.</param>
     /// <param name="readAtVersion">For a command read from storage: the member's command version when the read was sent; the command is skipped if another was applied since.</param>
-    private void Apply(CommandMessage command, int? readAtVersion = null)
+    private void Apply(CommandMessage command, bool fromStorage = false, int? readAtVersion = null)
     {
         Member? member;
         lock (_gate)
         {
-            if (!_members.TryGetValue(command.Breaker, out member) || member.LastCommandId == command.Id || (readAtVersion is { } version && version != member.CommandVersion))
+            if (!_members.TryGetValue(command.Breaker, out member) || member.AppliedCommands.Contains(command.Id) || (readAtVersion is { } version && version != member.CommandVersion))
             {
                 return;
             }
 
-            member.LastCommandId = command.Id;
+            member.AppliedCommands.Enqueue(command.Id);
+            if (member.AppliedCommands.Count > 32)
+            {
+                member.AppliedCommands.Dequeue();
+            }
+
             member.CommandVersion++;
+
+            // A stored reset that a replica reads when it catches up ends a command it missed (its breaker is in a state a
+            // command sets); it does not close a breaker that is open on its own evidence, or reset one that just joined.
+            if (fromStorage && command.Command == FleetCommand.Reset && member.Breaker.State is not (CircuitState.ForcedOpen or CircuitState.Disabled or CircuitState.MetricsOnly))
+            {
+                return;
+            }
         }
 
         try
@@ -738,9 +840,10 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
         {
             case CircuitState.Open:
             case CircuitState.HalfOpen when !wasOpenCycle:
-                // A new open period: the trip this replica asked for, or its own tripper (from closed, or a failed probe).
-                member.Origin = member.PendingTrip ? Origin.Fleet : Origin.Own;
-                member.PendingTrip = false;
+                // A new open period: the fleet's trip (pending, or the period it began), or the breaker's own tripper (from
+                // closed, or a failed probe). In doubt it is the fleet's: counting a fleet-made open as evidence could
+                // keep the fleet open by itself, not counting an own one only delays a quorum by a heartbeat.
+                member.Origin = member.PendingTrip || info.ChangedAt == member.TrippedAt ? Origin.Fleet : Origin.Own;
                 break;
             case CircuitState.HalfOpen:
                 break; // probing after an open: the open's origin carries over
@@ -761,7 +864,7 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
     {
         if (Volatile.Read(ref _disposed) == 0)
         {
-            _ = Task.Run(() => TickAsync(_stopping.Token));
+            _ = Task.Run(() => TickAsync(_stoppingToken));
         }
     }
 
@@ -794,12 +897,19 @@ public sealed class CircuitBreakerFleet : IAsyncDisposable
 
         public Origin Origin { get; set; }
 
-        /// <summary>The fleet is about to trip the breaker: the next open period it sees is the fleet's doing.</summary>
+        /// <summary>The fleet is about to trip the breaker: an open period seen meanwhile is taken for the fleet's doing.</summary>
         public bool PendingTrip { get; set; }
+
+        /// <summary>When the open period the fleet's last trip began started: that period is the fleet's, not the breaker's evidence.</summary>
+        public DateTimeOffset? TrippedAt { get; set; }
 
         public bool InEpisode { get; set; }
 
-        public string? LastCommandId { get; set; }
+        /// <summary>When the quorum was first seen lost in the current episode.</summary>
+        public long? QuorumLostAt { get; set; }
+
+        /// <summary>The ids of the last commands applied (an issuer's own echo, or a command heard twice, is applied once).</summary>
+        public Queue<string> AppliedCommands { get; } = new();
 
         /// <summary>Counts the commands applied, so a command read from storage can tell it was overtaken by a newer one.</summary>
         public int CommandVersion { get; set; }

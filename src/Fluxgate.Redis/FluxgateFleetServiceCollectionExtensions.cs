@@ -76,24 +76,24 @@ public static class FluxgateFleetServiceCollectionExtensions
                 options.Logger = loggers.CreateLogger("Fluxgate.Redis");
             }
 
+            // Everything is checked before connecting, so a configuration error leaves no connection behind.
+            _ = options.Snapshot();
+            var registry = provider.GetService<CircuitBreakerRegistry>();
+            var breakers = registry?.Breakers.Where(b => names is null || names.Contains(b.Name, StringComparer.OrdinalIgnoreCase)).ToList() ?? [];
+            var missing = names?.Where(n => registry is null || !registry.TryGet(n, out _)).ToList();
+            if (missing is { Count: > 0 })
+            {
+                throw new InvalidOperationException($"Fluxgate fleet: no breaker named {string.Join(", ", missing.Select(n => $"'{n}'"))} is registered; 'Breakers' lists breakers registered with AddCircuitBreaker or AddCircuitBreakers.");
+            }
+
             var configuration = ConfigurationOptions.Parse(connectionString);
             configuration.AbortOnConnectFail = false;
-            var fleet = CircuitBreakerFleet.Owning(ConnectionMultiplexer.Connect(configuration), options);
-            if (provider.GetService<CircuitBreakerRegistry>() is { } registry)
-            {
-                foreach (var breaker in registry.Breakers)
-                {
-                    if (names is null || names.Contains(breaker.Name, StringComparer.OrdinalIgnoreCase))
-                    {
-                        fleet.Join(breaker);
-                    }
-                }
 
-                var missing = names?.Where(n => !registry.TryGet(n, out _)).ToList();
-                if (missing is { Count: > 0 })
-                {
-                    throw new InvalidOperationException($"Fluxgate fleet: no breaker named {string.Join(", ", missing.Select(n => $"'{n}'"))} is registered; 'Breakers' lists breakers registered with AddCircuitBreaker or AddCircuitBreakers.");
-                }
+            // A Redis that is down makes this wait for the connection string's connectTimeout (5 s by default), once, at start.
+            var fleet = CircuitBreakerFleet.Owning(ConnectionMultiplexer.Connect(configuration), options);
+            foreach (var breaker in breakers)
+            {
+                fleet.Join(breaker);
             }
 
             return fleet;

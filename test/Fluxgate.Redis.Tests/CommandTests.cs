@@ -62,11 +62,30 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
 
         await ops.ResetAsync("payments");
         await _kit.UntilAsync(() => a.State == CircuitState.Closed, "a is closed again");
-        var (_, later) = await _kit.ReplicaAsync("later");
-        await later.ExecuteAsync(_ => ValueTask.CompletedTask);
-
-        Assert.Equal(CircuitState.Closed, later.State);
         Assert.Equal(FleetCommand.Reset, (await ops.GetViewAsync("payments")).LastCommand!.Command);
+
+        // A replica that joins later with its breaker open on its own evidence: the stored reset is not a reason to close it.
+        var late = await _kit.FleetAsync("later");
+        var breaker = FleetKit.Breaker(_kit.Clock);
+        breaker.Fail(_kit.Clock);
+        late.Join(breaker);
+        await late.TickAsync();
+        Assert.Equal(CircuitState.Open, breaker.State);
+    }
+
+    [Fact]
+    public async Task AReplicaThatMissedTheReset_ReadsItAndLeavesTheForcedState()
+    {
+        var (a, breaker) = await _kit.ReplicaAsync("a");
+        await a.ForceOpenAsync("payments");
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        var reset = new CommandMessage("payments", FleetCommand.Reset, "missed-reset", 0, "ops");
+
+        // Stored while a was away, never heard.
+        await connection.GetDatabase().StringSetAsync($"fluxgate:{_kit.Application}:command:payments", FleetMessages.WriteCommand(reset));
+        await a.TickAsync();
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
     }
 
     [Fact]
@@ -81,6 +100,20 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
         await a.TickAsync();
 
         Assert.Equal(CircuitState.ForcedOpen, breaker.State);
+    }
+
+    [Fact]
+    public async Task AnIssuersOwnEcho_ArrivingAfterItsNextCommand_IsNotAppliedAgain()
+    {
+        var (a, breaker) = await _kit.ReplicaAsync("a");
+        var first = new CommandMessage("payments", FleetCommand.ForceOpen, "first", 0, "a");
+        var second = new CommandMessage("payments", FleetCommand.Reset, "second", 1, "a");
+
+        a.Receive(FleetMessages.WriteCommand(first));
+        a.Receive(FleetMessages.WriteCommand(second));
+        a.Receive(FleetMessages.WriteCommand(first)); // the echo of the first, late
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
     }
 
     [Fact]

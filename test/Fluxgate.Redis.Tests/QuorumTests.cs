@@ -99,17 +99,45 @@ public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture
         Assert.Equal(CircuitState.Closed, breakerC.State);
         Assert.Equal(CircuitState.Open, breakerA.State);
 
-        // The episode ends when a and b recover; a new quorum is a new episode, and c opens again.
+        // The episode ends when a and b have stayed recovered for a replica timeout; a new quorum is a new episode, and c
+        // opens again.
         await _kit.AdvanceAsync(FleetKit.Cooldown);
         breakerA.Succeed(_kit.Clock);
         breakerB.Succeed(_kit.Clock);
-        await _kit.TickAllAsync();
+        await _kit.AdvanceAsync(4 * FleetKit.Heartbeat);
         await _kit.UntilAsync(() => _kit.Entries.Any(e => e.EventId.Name == "FleetQuorumEpisodeEnded" && e.Category.EndsWith(".c", StringComparison.Ordinal)), "c sees the episode end");
 
         breakerA.Fail(_kit.Clock);
         breakerB.Fail(_kit.Clock);
         await _kit.TickAllAsync();
         await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "c opens in the new episode");
+    }
+
+    [Fact]
+    public async Task AQuorumReplicaThatClosesBetweenTwoFailedProbes_DoesNotStartANewEpisode()
+    {
+        var (_, breakerA) = await _kit.ReplicaAsync("a");
+        var (_, breakerB) = await _kit.ReplicaAsync("b");
+        var (c, breakerC) = await _kit.ReplicaAsync("c");
+        await _kit.TickAllAsync();
+        await _kit.UntilHeardAsync(c, "a", "b");
+        breakerA.Fail(_kit.Clock);
+        breakerB.Fail(_kit.Clock);
+        await _kit.TickAllAsync();
+        await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "c opens");
+        await _kit.AdvanceAsync(FleetKit.Cooldown);
+        breakerC.Succeed(_kit.Clock); // c recovers
+
+        // A flaky dependency: a's probe succeeds (closed, the quorum is lost for a heartbeat), then a fails again.
+        breakerA.Succeed(_kit.Clock);
+        await _kit.AdvanceAsync(FleetKit.Heartbeat);
+        breakerA.Fail(_kit.Clock); // closed again, one failure opens it
+        await _kit.AdvanceAsync(FleetKit.Heartbeat);
+        await _kit.UntilAsync(() => c.PeersOpenOnOwnEvidence("payments") == 2, "c hears a open again");
+        await c.TickAsync();
+
+        Assert.Equal(CircuitState.Closed, breakerC.State);
+        Assert.DoesNotContain(_kit.Entries, e => e.EventId.Name == "FleetQuorumEpisodeEnded");
     }
 
     [Fact]

@@ -74,6 +74,13 @@ public sealed class SeparateProcessTests(RedisFixture redis) : IClassFixture<Red
                     Interlocked.Exchange(ref _line, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 }
             };
+            _process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is { } line)
+                {
+                    _lines.Enqueue("stderr: " + line);
+                }
+            };
             _process.BeginOutputReadLine();
             _process.BeginErrorReadLine();
         }
@@ -121,16 +128,26 @@ public sealed class SeparateProcessTests(RedisFixture redis) : IClassFixture<Red
 
         public async ValueTask DisposeAsync()
         {
-            if (!_process.HasExited)
+            try
             {
-                await _process.StandardInput.WriteLineAsync("exit");
-                if (!await Task.Run(() => _process.WaitForExit(5000)))
+                if (!_process.HasExited)
+                {
+                    await _process.StandardInput.WriteLineAsync("exit");
+                    await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5));
+                }
+            }
+            catch (Exception e) when (e is IOException or TimeoutException or InvalidOperationException)
+            {
+            }
+            finally
+            {
+                if (!_process.HasExited)
                 {
                     _process.Kill(entireProcessTree: true);
                 }
-            }
 
-            _process.Dispose();
+                _process.Dispose();
+            }
         }
     }
 }

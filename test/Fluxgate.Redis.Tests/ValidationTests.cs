@@ -30,6 +30,8 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
         { """{"v":1,"type":"command","breaker":"payments","command":"explode","id":"1","at":1,"by":"ops"}""", "a command is malformed" },
         { """{"v":1,"type":"leave"}""", "leave without a valid replica" },
         { """{"v":1,"type":"state","replica":"x","at":1,"breakers":[[[[[[]]]]]]}""", "invalid JSON" },
+        { """{"v":1,"type":"state","replica":"\ud800","at":1,"breakers":[]}""", "unreadable" },
+        { """{"v":1,"type":"command","breaker":"\udfff","command":"reset","id":"1","at":1,"by":"ops"}""", "unreadable" },
     };
 
     [Theory]
@@ -109,6 +111,21 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
         }
 
         Assert.Equal(CircuitState.Open, breaker.State);
+    }
+
+    [Fact]
+    public async Task AFloodOfForgedReplicas_IsCapped()
+    {
+        var (a, _) = await _kit.ReplicaAsync("a");
+        var refused = a.RefusedMessages;
+
+        for (var i = 0; i <= CircuitBreakerFleet.MaxPeers; i++)
+        {
+            a.Receive(FleetMessages.WriteState(new ReplicaReport($"forged-{i}", 1, [])));
+        }
+
+        Assert.Equal(CircuitBreakerFleet.MaxPeers, a.PeersHeard.Count);
+        Assert.Equal(refused + 1, a.RefusedMessages);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 
 namespace Fluxgate.Redis.Internal;
@@ -138,6 +137,12 @@ internal static class FleetMessages
         {
             return ParsedMessage.Refused($"invalid JSON ({exception.Message})");
         }
+#pragma warning disable CA1031 // Never throws: a lone surrogate or invalid UTF-8 makes GetString throw InvalidOperationException, and hostile input may find others.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            return ParsedMessage.Refused($"unreadable ({exception.GetType().Name})");
+        }
     }
 
     private static ParsedMessage ReadState(JsonElement root)
@@ -222,12 +227,15 @@ internal static class FleetMessages
     private static long? Number(JsonElement element, string property) =>
         element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) && number >= 0 ? number : null;
 
-    private static string Truncate(string? text) => text is null ? "" : text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 40), "…");
-
-    /// <summary>For logs: the first characters of a payload, printable ones only.</summary>
-    public static string Preview(ReadOnlyMemory<byte> payload)
+    /// <summary>For logs: at most 40 characters of text read from Redis, control characters (line breaks) replaced, so a payload cannot forge log lines.</summary>
+    private static string Truncate(string? text)
     {
-        var text = Encoding.UTF8.GetString(payload.Span[..Math.Min(payload.Length, 60)]);
-        return new string([.. text.Select(c => char.IsControl(c) ? '?' : c)]);
+        if (text is null)
+        {
+            return "";
+        }
+
+        var shown = new string([.. text.Take(40).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c)]);
+        return text.Length <= 40 ? shown : shown + "…";
     }
 }
