@@ -52,7 +52,7 @@ public sealed class CliTests : IDisposable
         var exit = Cli.Run(["no-such-scenario"], new StringWriter(), error);
 
         Assert.Equal(2, exit);
-        Assert.Equal("error: No scenario file 'no-such-scenario', and no built-in scenario of that name (hard-outage, flapping, slow-brownout, partial-failure, traffic-burst).", error.ToString().Trim());
+        Assert.Equal("error: No scenario file 'no-such-scenario', and no built-in scenario of that name (hard-outage, flapping, slow-brownout, partial-failure, traffic-burst, fleet-outage).", error.ToString().Trim());
     }
 
     [Fact]

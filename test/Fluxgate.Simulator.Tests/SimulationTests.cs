@@ -25,7 +25,7 @@ public class SimulationTests
         }
         """;
 
-    public static TheoryData<string> BuiltIns => [.. ScenarioReader.BuiltIn];
+    public static TheoryData<string> BuiltIns => [.. ScenarioReader.BuiltIn.Where(n => ScenarioReader.Read(n).Fleet is null)];
 
     [Fact]
     public void TinyScenario_FiguresMatchTheHandComputation()
@@ -220,7 +220,7 @@ public class SimulationTests
         Assert.Contains("at position 19, found end of input.", error.Message, StringComparison.Ordinal);
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

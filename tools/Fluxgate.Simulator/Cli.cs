@@ -65,6 +65,17 @@ internal static class Cli
                 }
 
                 var directory = parse.GetValue(outOption)?.FullName ?? Path.Combine(DefaultOutput, Path.GetFileNameWithoutExtension(name));
+                if (scenario.Fleet is not null)
+                {
+                    var fleet = FleetSimulation.Run(scenario);
+                    WriteFleet(fleet, directory);
+                    output.WriteLine(FleetReports.SummaryMarkdown(fleet));
+                    output.Write(FleetReports.Terminal(fleet));
+                    output.WriteLine();
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {Path.Combine(directory, "chart.svg")} and the summary beside it."));
+                    return 0;
+                }
+
                 var result = Simulation.Run(scenario);
                 Write(result, directory);
                 output.WriteLine(Reports.SummaryMarkdown(result));
@@ -81,6 +92,14 @@ internal static class Cli
         });
 
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    public static void WriteFleet(FleetResult result, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "summary.md"), FleetReports.SummaryMarkdown(result));
+        File.WriteAllText(Path.Combine(directory, "summary.json"), FleetReports.SummaryJson(result));
+        File.WriteAllText(Path.Combine(directory, "chart.svg"), FleetReports.Svg(result));
     }
 
     public static void Write(SimulationResult result, string directory)

@@ -179,7 +179,7 @@ internal static class Reports
 
     internal static string Slug(string name) => new([.. name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]);
 
-    private static IEnumerable<int> Slice(int column, double perColumn, int rows)
+    internal static IEnumerable<int> Slice(int column, double perColumn, int rows)
     {
         var from = (int)(column * perColumn);
         var to = Math.Min(rows, Math.Max(from + 1, (int)((column + 1) * perColumn)));
@@ -196,9 +196,9 @@ internal static class Reports
 
     private static string Rate(double? rate) => rate is { } r ? r.ToString("0.###", Invariant) : string.Empty;
 
-    private static string Time(TimeSpan? time, string none) => time is { } t ? ScenarioReader.FormatDuration(t) : none;
+    internal static string Time(TimeSpan? time, string none) => time is { } t ? ScenarioReader.FormatDuration(t) : none;
 
-    private static void WriteSeconds(Utf8JsonWriter json, string name, TimeSpan? value)
+    internal static void WriteSeconds(Utf8JsonWriter json, string name, TimeSpan? value)
     {
         if (value is { } v)
         {

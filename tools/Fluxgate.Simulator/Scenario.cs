@@ -31,6 +31,9 @@ internal sealed class Scenario
 
     public List<PolicySpec> Policies { get; set; } = [];
 
+    /// <summary>Set for a fleet scenario: several replicas run the one policy, with and without the fleet's quorum.</summary>
+    public FleetSpec? Fleet { get; set; }
+
     /// <summary>Checks every value and throws <see cref="ScenarioException"/> naming the first bad one.</summary>
     public void Validate()
     {
@@ -54,6 +57,16 @@ internal sealed class Scenario
         {
             Require(!string.IsNullOrWhiteSpace(Policies[i].Name), $"policies[{i}].name", "must not be empty");
             Require(Policies[i].MaxHalfOpenCalls >= 1, $"policies[{i}].maxHalfOpenCalls", "must be at least 1");
+        }
+
+        if (Fleet is { } fleet)
+        {
+            Require(Policies.Count == 1, "policies", "must list exactly one policy in a fleet scenario (every replica runs it, with and without the quorum)");
+            fleet.Validate("fleet", Dependency);
+        }
+        else
+        {
+            Require(Dependency.Phases.All(p => p.Replicas is null), "dependency.phases", "name 'replicas' only in a fleet scenario");
         }
     }
 
@@ -166,6 +179,47 @@ internal sealed class Phase
 
     /// <summary>Whether this phase is the dependency being unwell (counted in the summary figures); true by default.</summary>
     public bool Incident { get; set; } = true;
+
+    /// <summary>Fleet scenarios: the replicas (numbered from 1) that see this phase; the others see the healthy dependency. All when absent.</summary>
+    public List<int>? Replicas { get; set; }
+
+    public bool Affects(int replica) => Replicas is null || Replicas.Contains(replica);
+}
+
+/// <summary>A fleet of replicas running one policy, joined (or not) by the fleet's quorum rule.</summary>
+internal sealed class FleetSpec
+{
+    public int Replicas { get; set; } = 3;
+
+    /// <summary>Calls per second of each replica; the traffic's rate for every replica when absent.</summary>
+    public List<double>? Rates { get; set; }
+
+    /// <summary>How often replicas publish their states (and so how late the fleet hears an open).</summary>
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The fewest replicas that must have opened on their own evidence (at least 2).</summary>
+    public int QuorumMinimum { get; set; } = 2;
+
+    /// <summary>The share of the replicas that must have opened on their own evidence.</summary>
+    public double QuorumFraction { get; set; } = 0.5;
+
+    public int Quorum => Math.Max(QuorumMinimum, (int)Math.Ceiling((QuorumFraction * Replicas) - 1e-9));
+
+    public double RateOf(int replica, Traffic traffic) => Rates?[replica - 1] ?? traffic.Rate;
+
+    public void Validate(string path, Dependency dependency)
+    {
+        Scenario.Require(Replicas is >= 2 and <= 20, $"{path}.replicas", "must be between 2 and 20");
+        Scenario.Require(Rates is null || Rates.Count == Replicas, $"{path}.rates", "must give one rate per replica");
+        Scenario.Require(Rates is null || Rates.All(r => r is > 0 and <= 10_000), $"{path}.rates", "must be between 0 and 10,000 calls per second");
+        Scenario.Require(Heartbeat >= TimeSpan.FromMilliseconds(100), $"{path}.heartbeat", "must be at least 100ms");
+        Scenario.Require(QuorumMinimum is >= 2 and <= 20, $"{path}.quorumMinimum", "must be between 2 and 20 (one replica alone never opens the others)");
+        Scenario.Require(QuorumFraction is > 0 and <= 1, $"{path}.quorumFraction", "must be in (0, 1]");
+        for (var i = 0; i < dependency.Phases.Count; i++)
+        {
+            Scenario.Require(dependency.Phases[i].Replicas is null || dependency.Phases[i].Replicas!.All(r => r >= 1 && r <= Replicas), $"dependency.phases[{i}].replicas", $"must number replicas from 1 to {Replicas}");
+        }
+    }
 }
 
 /// <summary>A log-normal latency given by its median and 99th percentile (equal for a fixed latency).</summary>
@@ -218,7 +272,7 @@ internal sealed class ScenarioException(string message, Exception? inner = null)
 /// <summary>Reads scenarios from JSON or YAML, and the built-in ones by name.</summary>
 internal static partial class ScenarioReader
 {
-    public static readonly string[] BuiltIn = ["hard-outage", "flapping", "slow-brownout", "partial-failure", "traffic-burst"];
+    public static readonly string[] BuiltIn = ["hard-outage", "flapping", "slow-brownout", "partial-failure", "traffic-burst", "fleet-outage"];
 
     private static readonly JsonSerializerOptions s_json = new()
     {

@@ -194,7 +194,7 @@ internal static class Simulation
         return (call.FailureDraw < dependency.FailureRateAt(call.Arrival), false, latency);
     }
 
-    private static CircuitBreakerOptions Options(Scenario scenario, PolicySpec policy, int index, TimeProvider clock, List<Transition> transitions)
+    internal static CircuitBreakerOptions Options(Scenario scenario, PolicySpec policy, int index, TimeProvider clock, List<Transition> transitions)
     {
         var path = $"policies[{index}]";
         T Parse<T>(string key, Func<string, T> parse, string value)

@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 dotnet build tools/Fluxgate.Simulator -c Release -v quiet >/dev/null
-for scenario in hard-outage flapping slow-brownout partial-failure traffic-burst; do
+for scenario in hard-outage flapping slow-brownout partial-failure traffic-burst fleet-outage; do
   out="$(mktemp -d)"
   dotnet run --no-build -c Release --project tools/Fluxgate.Simulator -- "$scenario" --out "$out" >/dev/null
   cp "$out/chart.svg" "docs/images/simulator-$scenario.svg"
