@@ -82,7 +82,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
         var reset = new CommandMessage("payments", FleetCommand.Reset, "missed-reset", 0, "ops");
 
         // Stored while a was away, never heard.
-        await connection.GetDatabase().StringSetAsync($"fluxgate:{_kit.Application}:command:payments", FleetMessages.WriteCommand(reset));
+        await connection.GetDatabase().StringSetAsync($"fluxgate:{{{_kit.Application}}}:command:payments", FleetMessages.WriteCommand(reset));
         await a.TickAsync();
 
         Assert.Equal(CircuitState.Closed, breaker.State);
@@ -95,7 +95,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
         var command = new CommandMessage("payments", FleetCommand.ForceOpen, "missed-1", 0, "ops");
 
-        await connection.GetDatabase().StringSetAsync($"fluxgate:{_kit.Application}:command:payments", FleetMessages.WriteCommand(command));
+        await connection.GetDatabase().StringSetAsync($"fluxgate:{{{_kit.Application}}}:command:payments", FleetMessages.WriteCommand(command));
         Assert.Equal(CircuitState.Closed, breaker.State);
         await a.TickAsync();
 

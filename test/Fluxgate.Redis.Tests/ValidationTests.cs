@@ -79,7 +79,7 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
         var (a, breakerA) = await _kit.ReplicaAsync("a");
         var (b, breakerB) = await _kit.ReplicaAsync("b");
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
-        var channel = RedisChannel.Literal($"fluxgate:{_kit.Application}:events");
+        var channel = RedisChannel.Literal($"fluxgate:{{{_kit.Application}}}:events");
         foreach (var (payload, _) in Garbage.Select(row => ((string)row[0], (string)row[1])))
         {
             await connection.GetSubscriber().PublishAsync(channel, payload);

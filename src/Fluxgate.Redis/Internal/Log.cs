@@ -70,10 +70,13 @@ internal sealed class Throttle(TimeProvider clock, TimeSpan interval)
     }
 }
 
-/// <summary>The fleet's names in Redis: every key and the channel start with <c>fluxgate:{application}:</c>.</summary>
+/// <summary>
+/// The fleet's names in Redis: every key and the channel start with <c>fluxgate:{application}:</c>, braces included: in a
+/// Redis Cluster the braces make every key of one application hash to one slot, so reading several at once (MGET) works.
+/// </summary>
 internal sealed class FleetKeys(string application)
 {
-    public string Prefix { get; } = $"fluxgate:{application}:";
+    public string Prefix { get; } = "fluxgate:{" + application + "}:";
 
     /// <summary>The channel of heartbeats, departures and commands.</summary>
     public string Channel => Prefix + "events";
