@@ -32,10 +32,8 @@ public class FleetSampleTests
 
     private static async Task<(int Exit, string Output)> RunAsync(string? path)
     {
-        var here = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        var dll = Path.Combine(here.Replace(Path.Combine("test", "Fluxgate.Redis.Tests"), Path.Combine("samples", "Fluxgate.Fleet"), StringComparison.Ordinal), "Fluxgate.Fleet.dll");
-        Assert.True(File.Exists(dll), $"The sample is not built at {dll}.");
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var dll = Net10Program.Path(Path.Combine("samples", "Fluxgate.Fleet"), "Fluxgate.Fleet");
+        var start = new ProcessStartInfo(Net10Program.DotNetHost) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(dll);
         if (path is not null)
         {

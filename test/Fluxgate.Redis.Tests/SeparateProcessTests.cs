@@ -87,11 +87,8 @@ public sealed class SeparateProcessTests(RedisFixture redis) : IClassFixture<Red
 
         public static ReplicaProcess Start(string connection, string application, string id)
         {
-            // Built beside this test assembly: .../Fluxgate.Redis.Tests/bin/<configuration>/<tfm>/ → .../Fluxgate.Redis.Replica/bin/<configuration>/<tfm>/
-            var here = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-            var dll = Path.Combine(here.Replace("Fluxgate.Redis.Tests", "Fluxgate.Redis.Replica", StringComparison.Ordinal), "Fluxgate.Redis.Replica.dll");
-            Assert.True(File.Exists(dll), $"The replica program is not built at {dll}.");
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var dll = Net10Program.Path(Path.Combine("test", "Fluxgate.Redis.Replica"), "Fluxgate.Redis.Replica");
+            var start = new ProcessStartInfo(Net10Program.DotNetHost) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var argument in new[] { dll, connection, application, id })
             {
                 start.ArgumentList.Add(argument);

@@ -610,7 +610,7 @@ public sealed partial class CircuitBreaker
             ? ToTimeSpan(Math.Max(period.WaitTimestampTicks - (now - period.StartedAt), 0))
             : null;
 
-    private TimeSpan ToTimeSpan(long timestampTicks) => new((long)(Math.Max(timestampTicks, 0) * _timestampToTicks));
+    private TimeSpan ToTimeSpan(long timestampTicks) => new(Saturating.ToInt64(Math.Max(timestampTicks, 0) * _timestampToTicks));
 
     private long ToTimestampTicks(TimeSpan wait)
     {
@@ -621,7 +621,7 @@ public sealed partial class CircuitBreaker
 
         // Saturate instead of overflowing for waits near TimeSpan.MaxValue; negative waits mean "now".
         var ticks = Math.Max(wait.Ticks, 0) / _timestampToTicks;
-        return ticks >= long.MaxValue / 2 ? long.MaxValue / 2 : (long)ticks;
+        return ticks >= long.MaxValue / 2 ? long.MaxValue / 2 : Saturating.ToInt64(ticks);
     }
 
     private Parts CreateParts(CircuitBreakerOptions options)

@@ -108,7 +108,7 @@ public abstract class Retry
                 ticks *= 1 + (((_random.NextDouble() * 2) - 1) * jitterRatio);
             }
 
-            return new TimeSpan((long)Math.Min(ticks, TimeSpan.MaxValue.Ticks));
+            return new TimeSpan(Saturating.ToInt64(ticks));
         }
 
         public override string ToString()
