@@ -19,6 +19,10 @@ if [ ${#reports[@]} -eq 0 ] || [ ! -f "${reports[0]}" ]; then
   echo "coverage: no report found (run dotnet test test/Fluxgate.Tests first)" >&2
   exit 1
 fi
+if [ $# -eq 0 ] && [ ${#reports[@]} -lt 2 ]; then
+  echo "coverage: ${#reports[@]} report(s) found, one per target framework (net8.0, net10.0) expected" >&2
+  exit 1
+fi
 
 status=0
 for report in "${reports[@]}"; do

@@ -63,6 +63,16 @@ for package in ids:
                              ("project URL", r"<projectUrl>https://"), ("description", r"<description>\s*\S"), ("tags", r"<tags>\s*\S")]:
         if not re.search(pattern, nuspec):
             problems.append(f"{package}: the nuspec has no {element}")
+    if "<description>Package Description</description>" in nuspec:
+        problems.append(f"{package}: the nuspec has the SDK's placeholder description")
+    # SourceLink: every PDB maps its /_/ paths to the repository's raw files at the commit the nuspec names.
+    commit = re.search(r'<repository [^>]*commit="([0-9a-f]{40})"', nuspec)
+    for tfm in ["net8.0", "net10.0"]:
+        pdb = f"lib/{tfm}/{package}.pdb"
+        if commit and pdb in symbols:
+            link = f'"/_/*":"https://raw.githubusercontent.com/fluxgate-dotnet/fluxgate/{commit.group(1)}/*"'.encode()
+            if link not in zipfile.ZipFile(snupkg).read(pdb):
+                problems.append(f"{package}: {pdb} has no SourceLink map to the commit {commit.group(1)}")
     print(f"  {package}: {len(names)} files, symbols for net8.0 and net10.0")
 if problems:
     print("\n".join("  FAIL " + p for p in problems))
@@ -77,28 +87,42 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 mkdir -p "$work/redis"
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/redis" --daemonize no >"$work/redis/log" 2>&1 &
 redis_pid=$!
-for _ in $(seq 1 100); do
+for attempt in $(seq 1 100); do
   if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then break; fi
+  if [ "$attempt" -eq 100 ]; then
+    echo "consumer test: redis-server did not answer on port $port:" >&2
+    cat "$work/redis/log" >&2
+    exit 1
+  fi
   sleep 0.1
 done
 export FLUXGATE_CONSUMER_REDIS="127.0.0.1:$port"
 
 step "consumers, from the feed by version"
 # Out of the repository, so that nothing of its build reaches them; a packages folder of their own, so that the packages
-# just packed are the ones used (the machine's cache may hold an older build of the same version), falling back to the
-# machine's cache for everything else.
+# just packed are the ones used. Everything else comes from the machine's cache, through a fallback folder that links
+# every package of it except Fluxgate's (the cache may hold an older build of this same version, which NuGet would take
+# from a fallback folder before looking at any source).
 cp -r test/Fluxgate.Consumer "$work/consumer"
 rm -rf "$work/consumer"/*/bin "$work/consumer"/*/obj
-global=$(dotnet nuget locals global-packages --list | sed -E 's/^global-packages: *//')
-restore=(-p:FluxgateVersion="$version" -p:RestoreAdditionalProjectSources="$feed" -p:RestorePackagesPath="$work/packages" -p:RestoreFallbackFolders="$global")
+cp eng/Net8SelfContained.props "$work/consumer/"
+global=$(dotnet nuget locals global-packages --list | sed -E 's/^global-packages: *//; s:/*$::')
+mkdir -p "$work/fallback"
+for package in "$global"/*; do
+  case "$(basename "$package")" in
+    fluxgate|fluxgate.*) ;;
+    *) ln -s "$package" "$work/fallback/" ;;
+  esac
+done
+restore=(-p:FluxgateVersion="$version" -p:RestoreAdditionalProjectSources="$feed" -p:RestorePackagesPath="$work/packages" -p:RestoreFallbackFolders="$work/fallback")
 
 status=0
 for tfm in net10.0 net8.0; do
   echo "-- console ($tfm)"
-  dotnet run --project "$work/consumer/Console" -c Release -f "$tfm" "${restore[@]}" || status=1
+  timeout 600 dotnet run --project "$work/consumer/Console" -c Release -f "$tfm" "${restore[@]}" || status=1
 done
 echo "-- web"
-dotnet run --project "$work/consumer/Web" -c Release "${restore[@]}" || status=1
+timeout 600 dotnet run --project "$work/consumer/Web" -c Release "${restore[@]}" || status=1
 
 if [ "$status" -ne 0 ]; then
   echo "consumer test: a consumer failed (above)" >&2

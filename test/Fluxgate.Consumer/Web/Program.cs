@@ -80,7 +80,7 @@ var breaker = app.Services.GetRequiredKeyedService<CircuitBreaker>("inventory");
 Check(breaker.State == CircuitState.Open, $"the keyed breaker is the one the HttpClient uses ({breaker.State})");
 var healthAfter = await client.GetAsync("/health");
 var healthText = await healthAfter.Content.ReadAsStringAsync();
-Check(healthAfter.StatusCode != HttpStatusCode.OK || healthText != "Healthy", $"health checks report the open breaker ({(int)healthAfter.StatusCode} {healthText})");
+Check(healthAfter.StatusCode == HttpStatusCode.ServiceUnavailable && healthText == "Unhealthy", $"health checks report the open breaker as unhealthy ({(int)healthAfter.StatusCode} {healthText})");
 var metrics = await client.GetStringAsync("/metrics");
 Check(metrics.Contains("circuit_breaker_state{circuit_name=\"inventory\",state=\"open\"} 1", StringComparison.Ordinal), "the Prometheus scrape shows the breaker open");
 

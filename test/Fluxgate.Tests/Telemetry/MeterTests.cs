@@ -188,7 +188,7 @@ public sealed class MeterTests : IDisposable
             Collect();
         }
 
-        Assert.InRange(most, 1_000, 5_000);
+        Assert.InRange(most, 1, 5_000);
 
         _listener.RecordObservableInstruments();                          // an observation purges too
         Assert.InRange(FluxgateMeter.RegisteredBreakers, 1, before);
