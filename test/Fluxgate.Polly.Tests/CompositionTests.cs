@@ -14,31 +14,18 @@ public class CompositionTests
 {
     private readonly FakeTimeProvider _clock = TestKit.NewClock();
 
-    [Fact]
-    public void RetryOutside_EachAttemptIsACall_AndOnceOpenTheRemainingAttemptsAreRejectedWithoutRunning()
+    // Polly's default ShouldHandle retries every exception but cancellation, rejections included: 5 attempts, 2 ran.
+    // ExcludingRejections stops the retry at the first rejection.
+    [Theory]
+    [InlineData(false, 4)]
+    [InlineData(true, 2)]
+    public void RetryOutside_EachAttemptIsACall_AndOnceOpenTheRemainingAttemptsAreRejectedWithoutRunning(bool excludingRejections, int expectedRetries)
     {
         var breaker = PollyKit.Breaker(_clock, failures: 2);
         var retries = 0;
+        var retry = new RetryStrategyOptions { MaxRetryAttempts = 4, Delay = TimeSpan.Zero, OnRetry = _ => { retries++; return default; } };
         var pipeline = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions { MaxRetryAttempts = 4, Delay = TimeSpan.Zero, OnRetry = _ => { retries++; return default; } })
-            .AddFluxgate(breaker)
-            .Build();
-        var ran = 0;
-
-        Assert.Throws<CallNotPermittedException>(() => pipeline.Execute(() => { ran++; throw new TrackedException(); }));
-
-        // Polly's default ShouldHandle retries every exception but cancellation, rejections included: 5 attempts, 2 ran.
-        Assert.Equal(2, ran);
-        Assert.Equal(4, retries);
-    }
-
-    [Fact]
-    public void RetryOutside_ExcludingRejections_StopsAtTheFirstRejection()
-    {
-        var breaker = PollyKit.Breaker(_clock, failures: 2);
-        var retries = 0;
-        var pipeline = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions { MaxRetryAttempts = 4, Delay = TimeSpan.Zero, OnRetry = _ => { retries++; return default; } }.ExcludingRejections())
+            .AddRetry(excludingRejections ? retry.ExcludingRejections() : retry)
             .AddFluxgate(breaker)
             .Build();
         var ran = 0;
@@ -46,7 +33,7 @@ public class CompositionTests
         Assert.Throws<CallNotPermittedException>(() => pipeline.Execute(() => { ran++; throw new TrackedException(); }));
 
         Assert.Equal(2, ran);
-        Assert.Equal(2, retries);
+        Assert.Equal(expectedRetries, retries);
     }
 
     [Fact]

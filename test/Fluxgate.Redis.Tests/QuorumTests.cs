@@ -75,15 +75,7 @@ public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture
     [Fact]
     public async Task Recovery_IsLocal_AndTheSameEpisodeNeverReopensARecoveredReplica()
     {
-        var (a, breakerA) = await _kit.ReplicaAsync("a");
-        var (b, breakerB) = await _kit.ReplicaAsync("b");
-        var (c, breakerC) = await _kit.ReplicaAsync("c");
-        await _kit.TickAllAsync();
-        await _kit.UntilHeardAsync(c, "a", "b");
-        breakerA.Fail(_kit.Clock);
-        breakerB.Fail(_kit.Clock);
-        await _kit.TickAllAsync();
-        await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "c opens");
+        var (c, breakerA, breakerB, breakerC) = await QuorumOpensCAsync();
 
         // c probes for itself and recovers; a and b keep failing their probes, so the quorum holds.
         await _kit.AdvanceAsync(FleetKit.Cooldown);
@@ -116,15 +108,7 @@ public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture
     [Fact]
     public async Task AQuorumReplicaThatClosesBetweenTwoFailedProbes_DoesNotStartANewEpisode()
     {
-        var (_, breakerA) = await _kit.ReplicaAsync("a");
-        var (_, breakerB) = await _kit.ReplicaAsync("b");
-        var (c, breakerC) = await _kit.ReplicaAsync("c");
-        await _kit.TickAllAsync();
-        await _kit.UntilHeardAsync(c, "a", "b");
-        breakerA.Fail(_kit.Clock);
-        breakerB.Fail(_kit.Clock);
-        await _kit.TickAllAsync();
-        await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "c opens");
+        var (c, breakerA, _, breakerC) = await QuorumOpensCAsync();
         await _kit.AdvanceAsync(FleetKit.Cooldown);
         breakerC.Succeed(_kit.Clock); // c recovers
 
@@ -169,15 +153,7 @@ public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture
     [Fact]
     public async Task AFailedProbeAfterTheFleetOpenedIt_IsTheReplicasOwnEvidence()
     {
-        var (_, breakerA) = await _kit.ReplicaAsync("a");
-        var (_, breakerB) = await _kit.ReplicaAsync("b");
-        var (c, breakerC) = await _kit.ReplicaAsync("c");
-        await _kit.TickAllAsync();
-        await _kit.UntilHeardAsync(c, "a", "b");
-        breakerA.Fail(_kit.Clock);
-        breakerB.Fail(_kit.Clock);
-        await _kit.TickAllAsync();
-        await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "c opens");
+        var (c, _, _, breakerC) = await QuorumOpensCAsync();
         await c.TickAsync();
         Assert.False((await c.GetViewAsync("payments")).Replicas.Single(r => r.ReplicaId == "c").OpenedOnOwnEvidence);
 
@@ -246,5 +222,20 @@ public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture
         Assert.DoesNotContain("a2", b.PeersHeard);
         Assert.Equal(["a", "b"], (await b.GetViewAsync("payments")).Replicas.Select(r => r.ReplicaId));
         Assert.Equal(CircuitState.Closed, breakerB.State);
+    }
+
+    /// <summary>Three replicas a, b and c that heard each other; a and b open on their own evidence and the quorum opens c.</summary>
+    private async Task<(CircuitBreakerFleet C, CircuitBreaker A, CircuitBreaker B, CircuitBreaker CBreaker)> QuorumOpensCAsync()
+    {
+        var (_, breakerA) = await _kit.ReplicaAsync("a");
+        var (_, breakerB) = await _kit.ReplicaAsync("b");
+        var (c, breakerC) = await _kit.ReplicaAsync("c");
+        await _kit.TickAllAsync();
+        await _kit.UntilHeardAsync(c, "a", "b");
+        breakerA.Fail(_kit.Clock);
+        breakerB.Fail(_kit.Clock);
+        await _kit.TickAllAsync();
+        await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "c opens");
+        return (c, breakerA, breakerB, breakerC);
     }
 }

@@ -101,8 +101,7 @@ internal static class FleetReports
         var perColumn = rows / (double)columns;
         var text = new StringBuilder();
         const int NameWidth = 18;
-        var duration = ScenarioReader.FormatDuration(s.Duration);
-        text.Append(' ', NameWidth + 2).Append(Invariant, $"0{new string(' ', columns - 1 - duration.Length)}{duration}\n");
+        Reports.AppendTimeAxis(text, NameWidth, columns, s.Duration);
         text.Append("incident seen by\n");
         for (var r = 1; r <= s.Fleet!.Replicas; r++)
         {
@@ -122,19 +121,7 @@ internal static class FleetReports
             foreach (var replica in mode.Replicas)
             {
                 text.Append($"  replica {replica.Number}".PadRight(NameWidth)).Append("  ");
-                for (var c = 0; c < columns; c++)
-                {
-                    var state = Reports.Slice(c, perColumn, rows).Select(i => replica.Rows[i]).MaxBy(Reports.Severity);
-                    text.Append(state switch
-                    {
-                        CircuitState.Closed => '─',
-                        CircuitState.HalfOpen => '▒',
-                        CircuitState.Open or CircuitState.ForcedOpen => '█',
-                        _ => '~',
-                    });
-                }
-
-                text.Append('\n');
+                Reports.AppendStateBand(text, columns, perColumn, rows, i => replica.Rows[i]);
             }
         }
 

@@ -135,7 +135,7 @@ internal static class Reports
         var perColumn = rows / (double)columns;
         var text = new StringBuilder();
         var nameWidth = Math.Max(10, result.Runs.Max(r => r.Policy.Name.Length));
-        text.Append(' ', nameWidth + 2).Append(Invariant, $"0{new string(' ', columns - 1 - ScenarioReader.FormatDuration(result.Scenario.Duration).Length)}{ScenarioReader.FormatDuration(result.Scenario.Duration)}\n");
+        AppendTimeAxis(text, nameWidth, columns, result.Scenario.Duration);
         text.Append("dependency".PadRight(nameWidth)).Append("  ");
         for (var c = 0; c < columns; c++)
         {
@@ -147,26 +147,38 @@ internal static class Reports
         foreach (var run in result.Runs)
         {
             text.Append(run.Policy.Name.PadRight(nameWidth)).Append("  ");
-            for (var c = 0; c < columns; c++)
-            {
-                var slice = Slice(c, perColumn, rows);
-
-                // The most severe state of the column: an open moment is what the eye must see.
-                var state = slice.Select(i => run.Rows[i].State).MaxBy(Severity);
-                text.Append(state switch
-                {
-                    CircuitState.Closed => '─',
-                    CircuitState.HalfOpen => '▒',
-                    CircuitState.Open or CircuitState.ForcedOpen => '█',
-                    _ => '~',
-                });
-            }
-
-            text.Append('\n');
+            AppendStateBand(text, columns, perColumn, rows, i => run.Rows[i].State);
         }
 
         text.Append(' ', nameWidth + 2).Append("─ closed  ▒ half-open  █ open     dependency: ▇ incident  · healthy\n");
         return text.ToString();
+    }
+
+    /// <summary>Appends the time axis of a terminal chart: 0 under the first column, the duration ending under the last.</summary>
+    internal static void AppendTimeAxis(StringBuilder text, int nameWidth, int columns, TimeSpan duration)
+    {
+        var end = ScenarioReader.FormatDuration(duration);
+        text.Append(' ', nameWidth + 2).Append(Invariant, $"0{new string(' ', Math.Max(0, columns - 1 - end.Length))}{end}\n");
+    }
+
+    /// <summary>
+    /// Appends one state band of a terminal chart and ends the line: per column, the most severe state of the rows it
+    /// covers (an open moment is what the eye must see).
+    /// </summary>
+    internal static void AppendStateBand(StringBuilder text, int columns, double perColumn, int rows, Func<int, CircuitState> stateAt)
+    {
+        for (var c = 0; c < columns; c++)
+        {
+            text.Append(Slice(c, perColumn, rows).Select(stateAt).MaxBy(Severity) switch
+            {
+                CircuitState.Closed => '─',
+                CircuitState.HalfOpen => '▒',
+                CircuitState.Open or CircuitState.ForcedOpen => '█',
+                _ => '~',
+            });
+        }
+
+        text.Append('\n');
     }
 
     internal static int Severity(CircuitState state) => state switch
