@@ -71,7 +71,7 @@ public sealed partial class CircuitBreaker
                 return false;
             }
 
-            Transition_NeedsLock(CircuitState.Open, now);
+            Transition_NeedsLock(CircuitState.Open, now, TransitionCause.Coordinator);
         }
 
         _dispatcher.DeliverPending();

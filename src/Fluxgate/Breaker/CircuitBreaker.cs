@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 
 namespace Fluxgate;
@@ -34,6 +35,9 @@ public sealed partial class CircuitBreaker
     private int _reopens;
     private int _consecutiveFailures;
 
+    /// <summary>How many transitions <see cref="CircuitBreakerInfo.RecentTransitions"/> keeps: 10.</summary>
+    public const int RecentTransitionsKept = 10;
+
     /// <summary>The lease of calls the breaker runs itself: they always report their outcome.</summary>
     private const long NoProbe = 0;
 
@@ -62,7 +66,7 @@ public sealed partial class CircuitBreaker
         _telemetry = new BreakerTelemetry(Name);
         _dispatcher = new SignalDispatcher(Name, options, _telemetry);
 
-        _period = new Period(CircuitState.Closed, _timeProvider.GetTimestamp(), _timeProvider.GetUtcNow(), 0, CreateParts(options));
+        _period = new Period(_timeProvider.GetTimestamp(), _timeProvider.GetUtcNow(), CreateParts(options));
         FluxgateMeter.Register(this);
     }
 
@@ -81,7 +85,7 @@ public sealed partial class CircuitBreaker
         lock (_lock)
         {
             var period = _period;
-            return new CircuitBreakerInfo(period.State, period.ChangedAt, _reopens, _consecutiveFailures, period.Parts.Window.GetMetric(now));
+            return new CircuitBreakerInfo(period.State, period.ChangedAt, _reopens, _consecutiveFailures, period.Parts.Window.GetMetric(now), period.Cause, period.Sequence, period.RecentTransitions, period.Parts.Policy);
         }
     }
 
@@ -112,7 +116,7 @@ public sealed partial class CircuitBreaker
         lock (_lock)
         {
             var current = _period;
-            _period = new Period(current.State, current.StartedAt, current.ChangedAt, current.WaitTimestampTicks, parts, current.ProbeLeaseTicks);
+            _period = new Period(current.State, current.StartedAt, current.ChangedAt, current.WaitTimestampTicks, parts, current.ProbeLeaseTicks, current.Cause, current.Sequence, current.RecentTransitions);
         }
     }
 
@@ -204,7 +208,7 @@ public sealed partial class CircuitBreaker
                     {
                         if (ReferenceEquals(_period, period))
                         {
-                            Transition_NeedsLock(CircuitState.HalfOpen, start);
+                            Transition_NeedsLock(CircuitState.HalfOpen, start, TransitionCause.RetryElapsed);
                             transitioned = true;
                         }
                     }
@@ -392,38 +396,38 @@ public sealed partial class CircuitBreaker
             _consecutiveFailures = 0;
         }
 
-        if (state == CircuitState.MetricsOnly || Evaluate_NeedsLock(parts, state, end, ref queued) is not { } trip)
+        if (state == CircuitState.MetricsOnly || Evaluate_NeedsLock(parts, state, end, ref queued, out var metric) is not { } trip)
         {
             return queued;
         }
 
         CircuitState next;
+        TransitionCause cause;
         if (state == CircuitState.Closed && trip)
         {
-            next = CircuitState.Open;
+            (next, cause) = (CircuitState.Open, TransitionCause.Tripper);
         }
         else if (state == CircuitState.HalfOpen && failure && trip)
         {
-            next = CircuitState.Open;
+            (next, cause) = (CircuitState.Open, TransitionCause.ProbeFailed);
         }
         else if (state == CircuitState.HalfOpen && !failure && !trip)
         {
-            next = CircuitState.Closed;
+            (next, cause) = (CircuitState.Closed, TransitionCause.ProbeSucceeded);
         }
         else
         {
             return queued;
         }
 
-        Transition_NeedsLock(next, end);
+        Transition_NeedsLock(next, end, cause, metric);
         return true;
     }
 
     /// <summary>Asks the tripper about the window as it is at <paramref name="end"/>.</summary>
     /// <returns>The tripper's answer, or <see langword="null"/> when the window or the tripper threw (reported).</returns>
-    private bool? Evaluate_NeedsLock(Parts parts, CircuitState state, long end, ref bool queued)
+    private bool? Evaluate_NeedsLock(Parts parts, CircuitState state, long end, ref bool queued, out Metric metric)
     {
-        Metric metric;
         bool trip;
 #pragma warning disable CA1031 // A custom part's fault is reported, never thrown at the caller.
         try
@@ -432,6 +436,7 @@ public sealed partial class CircuitBreaker
         }
         catch (Exception exception)
         {
+            metric = default;
             queued |= QueueComponentFailure_NeedsLock(parts.Window, ComponentOperations.WindowGetMetric, exception);
             return null;
         }
@@ -469,13 +474,17 @@ public sealed partial class CircuitBreaker
         var now = _timeProvider.GetTimestamp();
         lock (_lock)
         {
-            Transition_NeedsLock(next, now);
+            Transition_NeedsLock(next, now, TransitionCause.Manual);
         }
 
         _dispatcher.DeliverPending();
     }
 
-    private void Transition_NeedsLock(CircuitState next, long now)
+    /// <param name="next">The state to enter.</param>
+    /// <param name="now">The monotonic timestamp of the transition.</param>
+    /// <param name="cause">Why.</param>
+    /// <param name="evidence">The window's metrics the tripper just decided on; read from the window when not given.</param>
+    private void Transition_NeedsLock(CircuitState next, long now, TransitionCause cause, Metric? evidence = null)
     {
         var current = _period;
         var old = current.State;
@@ -497,6 +506,21 @@ public sealed partial class CircuitBreaker
         var parts = current.Parts;
         var wait = next == CircuitState.Open ? ToTimestampTicks(GetWaitDuration_NeedsLock(parts.Retry)) : 0;
         var changedAt = _timeProvider.GetUtcNow();
+        if (evidence is null)
+        {
+            try
+            {
+                // The figures the period ended with: the window is cleared next, and listeners and coordinators want to know why.
+                evidence = parts.Window.GetMetric(now);
+            }
+#pragma warning disable CA1031 // Reported; the transition goes on without the figures.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                QueueComponentFailure_NeedsLock(parts.Window, ComponentOperations.WindowGetMetric, exception);
+            }
+        }
+
         try
         {
             parts.Window.ResetForBreaker();
@@ -509,11 +533,23 @@ public sealed partial class CircuitBreaker
         }
 
         var probeLease = next == CircuitState.HalfOpen ? ToTimestampTicks(parts.ProbeLease) : 0;
-        _period = new Period(next, now, changedAt, wait, parts, probeLease);
+        var signal = new Signal(Name, old, next, changedAt) { Cause = cause, Sequence = current.Sequence + 1, Metrics = evidence ?? default };
+        _period = new Period(next, now, changedAt, wait, parts, probeLease, cause, signal.Sequence, Append(current.RecentTransitions, signal));
 
         // The signal is queued before the meter hears of it: a throwing meter listener must not cost a listener its signal.
-        _dispatcher.Enqueue_NeedsLock(new Signal(Name, old, next, changedAt));
+        _dispatcher.Enqueue_NeedsLock(signal);
         _telemetry.Transition(old, next);
+    }
+
+    /// <summary>Returns a new array: the last transitions with <paramref name="signal"/> added, at most <see cref="RecentTransitionsKept"/>.</summary>
+    /// <remarks>Copied on each transition (rare) so that <see cref="GetInfo"/> hands out the period's array without copying it.</remarks>
+    private static Signal[] Append(Signal[] recent, Signal signal)
+    {
+        var keep = Math.Min(recent.Length, RecentTransitionsKept - 1);
+        var next = new Signal[keep + 1];
+        Array.Copy(recent, recent.Length - keep, next, 0, keep);
+        next[keep] = signal;
+        return next;
     }
 
     /// <summary>Asks the retry how long to stay open; a retry that throws is reported and the circuit probes on the next call.</summary>
@@ -649,14 +685,52 @@ public sealed partial class CircuitBreaker
     }
 
     /// <summary>The components a period decides with; replaced as a whole by <see cref="Reconfigure"/>.</summary>
-    internal sealed record Parts(Window Window, SlowThresholdSet Thresholds, Tracker Tracker, ResultTracker? ResultTracker, Tripper Tripper, Retry Retry, Permit Permit, int MaxHalfOpenCalls, TimeSpan ProbeLease);
+    internal sealed record Parts(Window Window, SlowThresholdSet Thresholds, Tracker Tracker, ResultTracker? ResultTracker, Tripper Tripper, Retry Retry, Permit Permit, int MaxHalfOpenCalls, TimeSpan ProbeLease)
+    {
+        private string? _policy;
+
+        /// <summary>Gets the policy as configuration writes it; printed once, when first asked for.</summary>
+        public string Policy => _policy ??= PrintPolicy();
+
+        private string PrintPolicy()
+        {
+            var text = $"Window={Print(Window)}; Tracker={Print(Tracker)}; ";
+            if (ResultTracker is { } resultTracker)
+            {
+                text += $"ResultTracker={Print(resultTracker)}; ";
+            }
+
+            return text + string.Create(CultureInfo.InvariantCulture, $"Tripper={Print(Tripper)}; Retry={Print(Retry)}; Permit={Print(Permit)}; MaxHalfOpenCalls={MaxHalfOpenCalls}");
+        }
+
+        /// <summary>A part's own text; a custom part whose ToString throws or returns nothing prints its type's name.</summary>
+        private static string Print(object part)
+        {
+            try
+            {
+                return part.ToString() is { Length: > 0 } text ? text : part.GetType().Name;
+            }
+#pragma warning disable CA1031 // A custom part's ToString is user code; the policy text must not fail GetInfo.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                return part.GetType().Name;
+            }
+        }
+    }
 
     /// <summary>
     /// One state period: from a transition (or a reconfiguration) to the next. Outcomes are recorded only
     /// into the period that admitted their call, and each period decides with its own parts.
     /// </summary>
-    internal sealed class Period(CircuitState state, long startedAt, DateTimeOffset changedAt, long waitTimestampTicks, Parts parts, long probeLeaseTicks = 0)
+    internal sealed class Period(CircuitState state, long startedAt, DateTimeOffset changedAt, long waitTimestampTicks, Parts parts, long probeLeaseTicks, TransitionCause cause, long sequence, Signal[] recentTransitions)
     {
+        /// <summary>Creates the breaker's first period: closed, no transition yet.</summary>
+        public Period(long startedAt, DateTimeOffset changedAt, Parts parts)
+            : this(CircuitState.Closed, startedAt, changedAt, 0, parts, 0, TransitionCause.None, 0, [])
+        {
+        }
+
         /// <summary>Half-open only: how long a probe taken by <see cref="BeginCall"/> may go unreported before its slot is reclaimed, in timestamp ticks; −1 for never.</summary>
         public readonly long ProbeLeaseTicks = probeLeaseTicks;
 
@@ -671,6 +745,15 @@ public sealed partial class CircuitBreaker
 
         /// <summary>Open only: how long to wait before probing, in timestamp ticks; −1 for never.</summary>
         public readonly long WaitTimestampTicks = waitTimestampTicks;
+
+        /// <summary>Why the period began.</summary>
+        public readonly TransitionCause Cause = cause;
+
+        /// <summary>The number of the transition that began it; 0 for the first period.</summary>
+        public readonly long Sequence = sequence;
+
+        /// <summary>The breaker's last transitions, this period's included, oldest first; never changed once created.</summary>
+        public readonly Signal[] RecentTransitions = recentTransitions;
     }
 
     /// <summary>The result type of calls that return nothing; never shown to a result tracker.</summary>

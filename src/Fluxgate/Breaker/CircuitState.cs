@@ -29,10 +29,11 @@ public enum CircuitState
     ForcedOpen = 5,
 }
 
-/// <summary>Conversions between <see cref="CircuitState"/> and its wire names.</summary>
+/// <summary>Conversions between <see cref="CircuitState"/> (and <see cref="TransitionCause"/>) and their wire names.</summary>
 public static class CircuitStateExtensions
 {
     private static readonly string[] s_wireNames = ["closed", "open", "half_open", "metrics_only", "disabled", "forced_open"];
+    private static readonly string[] s_causeNames = ["none", "tripper", "probe_failed", "probe_succeeded", "retry_elapsed", "coordinator", "manual"];
 
     /// <summary>Every state, in declaration order.</summary>
     internal static readonly CircuitState[] All = [CircuitState.Closed, CircuitState.Open, CircuitState.HalfOpen, CircuitState.MetricsOnly, CircuitState.Disabled, CircuitState.ForcedOpen];
@@ -50,6 +51,21 @@ public static class CircuitStateExtensions
         }
 
         return s_wireNames[index];
+    }
+
+    /// <summary>Returns the wire name of <paramref name="cause"/>: <c>none</c>, <c>tripper</c>, <c>probe_failed</c>, <c>probe_succeeded</c>, <c>retry_elapsed</c>, <c>coordinator</c> or <c>manual</c>.</summary>
+    /// <param name="cause">The cause.</param>
+    /// <returns>The wire name.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="cause"/> is not a defined cause.</exception>
+    public static string ToWireName(this TransitionCause cause)
+    {
+        var index = (int)cause;
+        if ((uint)index >= (uint)s_causeNames.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(cause), cause, "Must be a defined TransitionCause (0 to 6).");
+        }
+
+        return s_causeNames[index];
     }
 
     /// <summary>Parses a wire name (<c>half_open</c>, …), case-sensitively.</summary>

@@ -325,9 +325,13 @@ public class ModelBasedTests(ITestOutputHelper output)
             Check(expected.DurationTicks, info.Metrics.TotalDuration.Ticks, "total duration", step, op);
             Check(config.TripperIndex == 1 ? expected.Slow : 0, info.Metrics.SlowCount(ModelConfig.SlowThreshold), "slow count", step, op);
             Check(model.Transitions.Count, listener.Signals.Count, "signals delivered", step, op);
+            Check(model.Cause, info.Cause, "cause", step, op);
+            Check((long)model.Transitions.Count, info.Sequence, "sequence", step, op);
         }
 
         Assert.Equal(model.Transitions, listener.Transitions);
+        Assert.Equal(model.Causes, listener.Signals.Select(s => s.Cause));
+        Assert.Equal(Enumerable.Range(1, model.Transitions.Count).Select(i => (long)i), listener.Signals.Select(s => s.Sequence));
         foreach (var (gate, caller, call, _) in pending)
         {
             gate.SetResult(0);

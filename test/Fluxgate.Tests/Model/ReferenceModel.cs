@@ -57,7 +57,7 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
                         return null;
                     }
 
-                    Transition(CircuitState.HalfOpen);
+                    Transition(CircuitState.HalfOpen, TransitionCause.RetryElapsed);
                     EnteredHalfOpen = true;
                     continue;
                 default: // HalfOpen
@@ -114,15 +114,15 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
         var trip = config.Trip(Metrics(), State, ConsecutiveFailures);
         if (State == CircuitState.Closed && trip)
         {
-            Transition(CircuitState.Open);
+            Transition(CircuitState.Open, TransitionCause.Tripper);
         }
         else if (State == CircuitState.HalfOpen && failure && trip)
         {
-            Transition(CircuitState.Open);
+            Transition(CircuitState.Open, TransitionCause.ProbeFailed);
         }
         else if (State == CircuitState.HalfOpen && !failure && !trip)
         {
-            Transition(CircuitState.Closed);
+            Transition(CircuitState.Closed, TransitionCause.ProbeSucceeded);
         }
     }
 
@@ -144,12 +144,19 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
             return false;
         }
 
-        Transition(CircuitState.Open);
+        Transition(CircuitState.Open, TransitionCause.Coordinator);
         return true;
     }
 
-    public void Transition(CircuitState next)
+    /// <summary>Why each transition happened, in order.</summary>
+    public List<TransitionCause> Causes { get; } = [];
+
+    /// <summary>Why the current state was entered.</summary>
+    public TransitionCause Cause => Causes.Count == 0 ? TransitionCause.None : Causes[^1];
+
+    public void Transition(CircuitState next, TransitionCause cause = TransitionCause.Manual)
     {
+        Causes.Add(cause);
         if (next == CircuitState.Open && State == CircuitState.HalfOpen)
         {
             Reopens++;
