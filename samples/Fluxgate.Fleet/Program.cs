@@ -26,7 +26,8 @@ Replica[] replicas =
     await Replica.StartAsync("web-2", 50, redis.ConnectionString, service, clock, origin),
     await Replica.StartAsync("web-3", 10, redis.ConnectionString, service, clock, origin),
 ];
-await using var ops = await CircuitBreakerFleet.ConnectAsync(redis.ConnectionString, new CircuitBreakerFleetOptions { Application = "checkout", ReplicaId = "ops-console" });
+await using var ops = new CircuitBreakerFleet(redis.ConnectionString, new CircuitBreakerFleetOptions { Application = "checkout", ReplicaId = "ops-console" });
+await ops.StartAsync();
 Console.WriteLine($"  replicas: {string.Join(", ", replicas.Select(r => $"{r.Name} ({r.CallsPerSecond} calls/s)"))}");
 await Pause(2);
 

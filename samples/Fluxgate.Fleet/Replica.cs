@@ -70,7 +70,7 @@ internal sealed class Replica : IAsyncDisposable
     public static async Task<Replica> StartAsync(string name, int callsPerSecond, string redis, PaymentService service, TimeProvider clock, long origin)
     {
         var replica = new Replica(name, callsPerSecond, service, clock, origin);
-        replica.Fleet = await CircuitBreakerFleet.ConnectAsync(redis, new CircuitBreakerFleetOptions
+        replica.Fleet = new CircuitBreakerFleet(redis, new CircuitBreakerFleetOptions
         {
             Application = "checkout",
             ReplicaId = name,
@@ -79,6 +79,7 @@ internal sealed class Replica : IAsyncDisposable
             Logger = new QuorumLogger(replica),
         });
         replica.Fleet.Join(replica.Breaker);
+        await replica.Fleet.StartAsync();
         replica._traffic = Task.Run(replica.SendTrafficAsync);
         return replica;
     }

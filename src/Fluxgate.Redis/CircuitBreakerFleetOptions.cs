@@ -22,8 +22,8 @@ public sealed class CircuitBreakerFleetOptions
     private TimeSpan? _replicaTimeout;
     private int _quorumMinimum = 2;
     private double _quorumFraction = 0.5;
-    private TimeProvider _timeProvider = TimeProvider.System;
-    private ILogger _logger = NullLogger.Instance;
+    private TimeProvider? _timeProvider;
+    private ILogger? _logger;
 
     /// <summary>
     /// Gets or sets the application: the replicas of one application see each other; other applications sharing the Redis
@@ -102,7 +102,7 @@ public sealed class CircuitBreakerFleetOptions
     /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
     public TimeProvider TimeProvider
     {
-        get => _timeProvider;
+        get => _timeProvider ?? TimeProvider.System;
         set => _timeProvider = value ?? throw new ArgumentNullException(nameof(TimeProvider));
     }
 
@@ -110,25 +110,43 @@ public sealed class CircuitBreakerFleetOptions
     /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
     public ILogger Logger
     {
-        get => _logger;
+        get => _logger ?? NullLogger.Instance;
         set => _logger = value ?? throw new ArgumentNullException(nameof(Logger));
     }
 
     /// <summary>Returns the number of replicas that make a quorum among <paramref name="live"/> live ones.</summary>
-    /// <param name="live">The live replicas that joined the breaker.</param>
+    /// <param name="live">The live replicas that joined the breaker; ≥ 0.</param>
     /// <returns><c>max(QuorumMinimum, ceil(QuorumFraction × live))</c>.</returns>
-    public int QuorumOf(int live) => Math.Max(QuorumMinimum, (int)Math.Ceiling(QuorumFraction * Math.Max(live, 0) - 1e-9));
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="live"/> is negative.</exception>
+    public int QuorumOf(int live)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(live);
+        return new Coordination.QuorumRule(QuorumMinimum, QuorumFraction).Of(live);
+    }
 
-    /// <summary>Copies the options, so the fleet keeps what it was started with.</summary>
-    internal CircuitBreakerFleetOptions Snapshot()
+    /// <summary>Gets whether <see cref="Logger"/> was set (a container gives its own logger only when it was not).</summary>
+    internal bool HasLogger => _logger is not null;
+
+    /// <summary>Gets whether <see cref="TimeProvider"/> was set (a container gives its own clock only when it was not).</summary>
+    internal bool HasTimeProvider => _timeProvider is not null;
+
+    /// <summary>Checks the options against each other: <see cref="ReplicaTimeout"/> is at least two heartbeats.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="ReplicaTimeout"/> is shorter than two heartbeats.</exception>
+    internal void Validate()
     {
         if (ReplicaTimeout < 2 * HeartbeatInterval)
         {
             throw new ArgumentOutOfRangeException(
                 nameof(ReplicaTimeout),
                 ReplicaTimeout,
-                string.Create(CultureInfo.InvariantCulture, $"Must be at least two heartbeats ({(2 * HeartbeatInterval).TotalMilliseconds} ms), so one late heartbeat does not drop a replica."));
+                string.Create(CultureInfo.InvariantCulture, $"Must be at least two heartbeats ({Fluxgate.DurationText.Format(2 * HeartbeatInterval)} with HeartbeatInterval {Fluxgate.DurationText.Format(HeartbeatInterval)}), so one late heartbeat does not drop a replica."));
         }
+    }
+
+    /// <summary>Copies the options, so the fleet keeps what it was started with.</summary>
+    internal CircuitBreakerFleetOptions Snapshot()
+    {
+        Validate();
 
         return new CircuitBreakerFleetOptions
         {
@@ -171,7 +189,7 @@ public sealed class CircuitBreakerFleetOptions
     {
         if (value < min || value > max)
         {
-            throw new ArgumentOutOfRangeException(parameter, value, string.Create(CultureInfo.InvariantCulture, $"Must be from {min.TotalMilliseconds} ms to {max.TotalHours} h."));
+            throw new ArgumentOutOfRangeException(parameter, value, $"Must be from {Fluxgate.DurationText.Format(min)} to {Fluxgate.DurationText.Format(max)}.");
         }
 
         return value;

@@ -29,10 +29,17 @@ public sealed record FleetCommandRecord(FleetCommand Command, DateTimeOffset Iss
 /// <param name="LastHeard">When it last published, by its own clock.</param>
 /// <param name="State">The breaker's state.</param>
 /// <param name="Since">When the breaker entered that state.</param>
-/// <param name="TotalCount">The calls in the breaker's window.</param>
-/// <param name="FailureCount">The failures in the breaker's window.</param>
+/// <param name="TotalCount">The calls that explain the state: while open or half-open, those of the period that opened it (the window is cleared on opening); otherwise the window's.</param>
+/// <param name="FailureCount">The failures among <paramref name="TotalCount"/>.</param>
 /// <param name="OpenedOnOwnEvidence">Whether the breaker is open or half-open because its own tripper opened it (what counts towards the quorum), not the fleet or a person.</param>
-public sealed record ReplicaView(string ReplicaId, bool IsLive, DateTimeOffset LastHeard, CircuitState State, DateTimeOffset Since, long TotalCount, long FailureCount, bool OpenedOnOwnEvidence);
+public sealed record ReplicaView(string ReplicaId, bool IsLive, DateTimeOffset LastHeard, CircuitState State, DateTimeOffset Since, long TotalCount, long FailureCount, bool OpenedOnOwnEvidence)
+{
+    /// <summary>Gets why the breaker entered its state.</summary>
+    public TransitionCause Cause { get; init; }
+
+    /// <summary>Gets the replica's policy for the breaker, as configuration writes it (<see cref="CircuitBreakerInfo.Policy"/>).</summary>
+    public string Policy { get; init; } = "";
+}
 
 /// <summary>One breaker across the fleet: each replica that joined it, and the command in force.</summary>
 /// <param name="BreakerName">The breaker.</param>
@@ -46,4 +53,7 @@ public sealed record FleetView(string BreakerName, IReadOnlyList<ReplicaView> Re
 
     /// <summary>Gets the live replicas whose breaker opened on its own evidence.</summary>
     public int OpenedOnOwnEvidence => Replicas.Count(r => r.IsLive && r.OpenedOnOwnEvidence);
+
+    /// <summary>Gets whether the live replicas report the breaker with different policies (they share one quorum all the same).</summary>
+    public bool PoliciesDiffer => Replicas.Where(r => r.IsLive).Select(r => r.Policy).Distinct(StringComparer.Ordinal).Skip(1).Any();
 }

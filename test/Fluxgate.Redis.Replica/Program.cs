@@ -18,7 +18,7 @@ var breaker = new CircuitBreaker(new CircuitBreakerOptions
     Listeners = { new Printer() },
 });
 
-await using var fleet = await CircuitBreakerFleet.ConnectAsync(args[0], new CircuitBreakerFleetOptions
+await using var fleet = new CircuitBreakerFleet(args[0], new CircuitBreakerFleetOptions
 {
     Application = args[1],
     ReplicaId = args[2],
@@ -26,6 +26,7 @@ await using var fleet = await CircuitBreakerFleet.ConnectAsync(args[0], new Circ
     ReplicaTimeout = TimeSpan.FromSeconds(2),
 });
 fleet.Join(breaker);
+await fleet.StartAsync();
 Console.WriteLine("ready");
 
 while (Console.ReadLine() is { } line)

@@ -143,7 +143,7 @@ public sealed class FaultTests : IAsyncLifetime
             {
                 return a.GetViewAsync("payments").GetAwaiter().GetResult().Replicas.Count == 2;
             }
-            catch (RedisException)
+            catch (FleetUnavailableException)
             {
                 return false; // not reconnected yet
             }

@@ -65,9 +65,31 @@ public sealed class FleetKit : IAsyncDisposable
             Logger = LoggerFactory.CreateLogger("Fluxgate.Redis." + id),
         };
         configure?.Invoke(options);
-        var fleet = await CircuitBreakerFleet.ConnectAsync(Server.ConnectionString, options);
+        var fleet = new CircuitBreakerFleet(Server.ConnectionString, options);
         _fleets.Add(fleet);
+        await fleet.StartAsync();
+        await fleet.WhenConnectAttemptedAsync();
+        if (Server.IsRunning)
+        {
+            await UntilCoordinatingAsync(fleet);
+        }
+
         return fleet;
+    }
+
+    /// <summary>Ticks <paramref name="fleet"/> until it hears its own heartbeat back: its channel works.</summary>
+    public static async Task UntilCoordinatingAsync(CircuitBreakerFleet fleet)
+    {
+        var deadline = Task.Delay(TimeSpan.FromSeconds(30), TimeProvider.System);
+        while (!fleet.IsCoordinating)
+        {
+            var changed = fleet.WhenChangedAsync();
+            await fleet.TickAsync();
+            if (!fleet.IsCoordinating && await Task.WhenAny(changed, deadline) == deadline)
+            {
+                Assert.Fail($"{fleet.ReplicaId} never heard its own heartbeat back.");
+            }
+        }
     }
 
     public static CircuitBreaker Breaker(TimeProvider clock, RecordingListener? listener = null)
@@ -101,9 +123,9 @@ public sealed class FleetKit : IAsyncDisposable
             var step = by < Heartbeat ? by : Heartbeat;
             Clock.Advance(step);
             by -= step;
-            var now = Clock.GetTimestamp();
+            var now = live.ToDictionary(f => f, f => f.Elapsed);
             await Task.WhenAll(live.Select(f => f.TickAsync()));
-            await UntilAsync(() => live.All(f => f.AllPeersHeardSince(now)), "every replica hears every heartbeat");
+            await UntilAsync(() => live.All(f => f.AllPeersHeardSince(now[f], SilentReplicas)), "every replica hears every heartbeat");
         }
     }
 

@@ -36,7 +36,7 @@ public class OptionsTests
     public void Durations_OutsideTheirRange_ThrowNamingIt()
     {
         Assert.Equal("HeartbeatInterval", Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerFleetOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(9) }).ParamName);
-        Assert.Contains("10 ms to 1 h", Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerFleetOptions { HeartbeatInterval = TimeSpan.FromHours(2) }).Message, StringComparison.Ordinal);
+        Assert.Contains("from 10ms to 1h", Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerFleetOptions { HeartbeatInterval = TimeSpan.FromHours(2) }).Message, StringComparison.Ordinal);
         Assert.Equal("ReplicaTimeout", Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerFleetOptions { ReplicaTimeout = TimeSpan.FromMilliseconds(19) }).ParamName);
     }
 
@@ -48,7 +48,7 @@ public class OptionsTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => options.Snapshot());
 
         Assert.Equal("ReplicaTimeout", error.ParamName);
-        Assert.Contains("two heartbeats (2000 ms)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("at least two heartbeats (2s with HeartbeatInterval 1s)", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -80,6 +80,10 @@ public class OptionsTests
     [InlineData(20, 10)]
     public void QuorumOf_IsTheMinimumOrHalfTheLiveReplicas(int live, int quorum) =>
         Assert.Equal(quorum, new CircuitBreakerFleetOptions().QuorumOf(live));
+
+    [Fact]
+    public void QuorumOf_ANegativeCount_Throws() =>
+        Assert.Equal("live", Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerFleetOptions().QuorumOf(-1)).ParamName);
 
     [Fact]
     public void QuorumOf_WithAStricterFraction_RoundsUp() =>

@@ -20,6 +20,9 @@ public sealed class RedisServer : IDisposable
 
     public string Executable { get; }
 
+    /// <summary>Gets whether the server runs (started, and neither killed nor exited).</summary>
+    public bool IsRunning => _process is { HasExited: false };
+
     public int Port { get; }
 
     public string Directory { get; }

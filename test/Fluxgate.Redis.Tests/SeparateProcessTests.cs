@@ -15,7 +15,7 @@ public sealed class SeparateProcessTests(RedisFixture redis) : IClassFixture<Red
         await using var p2 = ReplicaProcess.Start(redis.Server.ConnectionString, _application, "p2");
         await Task.WhenAll(p1.WaitForAsync("ready"), p2.WaitForAsync("ready"));
         var breaker = FleetKit.Breaker(TimeProvider.System);
-        await using var fleet = await CircuitBreakerFleet.ConnectAsync(redis.Server.ConnectionString, new CircuitBreakerFleetOptions
+        await using var fleet = new CircuitBreakerFleet(redis.Server.ConnectionString, new CircuitBreakerFleetOptions
         {
             Application = _application,
             ReplicaId = "here",
@@ -23,6 +23,7 @@ public sealed class SeparateProcessTests(RedisFixture redis) : IClassFixture<Red
             ReplicaTimeout = TimeSpan.FromSeconds(2),
         });
         fleet.Join(breaker);
+        await fleet.StartAsync();
         await UntilAsync(fleet, () => fleet.PeersHeard.Count == 2, "this process hears both others");
 
         await p1.SendAsync("fail", "state open");

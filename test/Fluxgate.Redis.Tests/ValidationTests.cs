@@ -19,19 +19,21 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
         { "not json", "invalid JSON" },
         { "[1,2]", "not a JSON object" },
         { "{}", "missing or unsupported version" },
-        { """{"v":2,"type":"state"}""", "missing or unsupported version" },
-        { """{"v":1,"type":"party"}""", "unknown type 'party'" },
-        { """{"v":1,"type":"state","replica":"x y","at":1,"breakers":[]}""", "state without a valid replica" },
-        { """{"v":1,"type":"state","replica":"x","breakers":[]}""", "state without 'at' or 'breakers'" },
-        { """{"v":1,"type":"state","replica":"x","at":1,"breakers":[{"name":"payments","state":"exploded","since":1,"total":1,"failures":0,"own":true}]}""", "a breaker entry is malformed" },
-        { """{"v":1,"type":"state","replica":"x","at":1,"breakers":[{"name":"payments","state":"open","since":1,"total":1,"failures":2,"own":true}]}""", "a breaker entry is malformed" },
-        { """{"v":1,"type":"state","replica":"x","at":1,"breakers":[{"name":"payments","state":"open","since":-5,"total":1,"failures":0,"own":true}]}""", "a breaker entry is malformed" },
-        { """{"v":1,"type":"state","replica":"x","at":1,"breakers":[{"name":"p","state":"open","since":1,"total":1,"failures":0,"own":true},{"name":"P","state":"open","since":1,"total":1,"failures":0,"own":true}]}""", "breaker 'P' reported twice" },
-        { """{"v":1,"type":"command","breaker":"payments","command":"explode","id":"1","at":1,"by":"ops"}""", "a command is malformed" },
-        { """{"v":1,"type":"leave"}""", "leave without a valid replica" },
-        { """{"v":1,"type":"state","replica":"x","at":1,"breakers":[[[[[[]]]]]]}""", "invalid JSON" },
-        { """{"v":1,"type":"state","replica":"\ud800","at":1,"breakers":[]}""", "unreadable" },
-        { """{"v":1,"type":"command","breaker":"\udfff","command":"reset","id":"1","at":1,"by":"ops"}""", "unreadable" },
+        { """{"v":3,"type":"state"}""", "missing or unsupported version" },
+        { """{"v":1,"type":"state","replica":"x","at":1,"breakers":[]}""", "missing or unsupported version" },
+        { """{"v":2,"type":"party"}""", "unknown type 'party'" },
+        { """{"v":2,"type":"state","replica":"x y","at":1,"breakers":[]}""", "state without a valid replica" },
+        { """{"v":2,"type":"state","replica":"x","breakers":[]}""", "state without 'at' or 'breakers'" },
+        { """{"v":2,"type":"state","replica":"x","at":1,"breakers":[{"name":"payments","state":"exploded","since":1,"cause":"tripper","total":1,"failures":0,"own":true,"policy":""}]}""", "a breaker entry is malformed" },
+        { """{"v":2,"type":"state","replica":"x","at":1,"breakers":[{"name":"payments","state":"open","since":1,"cause":"tripper","total":1,"failures":2,"own":true,"policy":""}]}""", "a breaker entry is malformed" },
+        { """{"v":2,"type":"state","replica":"x","at":1,"breakers":[{"name":"payments","state":"open","since":-5,"cause":"tripper","total":1,"failures":0,"own":true,"policy":""}]}""", "a breaker entry is malformed" },
+        { """{"v":2,"type":"state","replica":"x","at":1,"breakers":[{"name":"p","state":"open","since":1,"cause":"tripper","total":1,"failures":0,"own":true,"policy":""},{"name":"P","state":"open","since":1,"cause":"tripper","total":1,"failures":0,"own":true,"policy":""}]}""", "breaker 'P' reported twice" },
+        { """{"v":2,"type":"state","replica":"x","at":1,"breakers":[{"name":"payments","state":"open","since":1,"cause":"gremlins","total":1,"failures":0,"own":true,"policy":""}]}""", "a breaker entry is malformed" },
+        { """{"v":2,"type":"command","breaker":"payments","command":"explode","id":"1","at":1,"by":"ops"}""", "a command is malformed" },
+        { """{"v":2,"type":"leave"}""", "leave without a valid replica" },
+        { """{"v":2,"type":"state","replica":"x","at":1,"breakers":[[[[[[]]]]]]}""", "invalid JSON" },
+        { """{"v":2,"type":"state","replica":"\ud800","at":1,"breakers":[]}""", "unreadable" },
+        { """{"v":2,"type":"command","breaker":"\udfff","command":"reset","id":"1","at":1,"by":"ops"}""", "unreadable" },
     };
 
     [Theory]
@@ -50,14 +52,14 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
     public void Read_RefusesOversizedPayloadsAndTooManyBreakers()
     {
         Assert.StartsWith("payload of", FleetMessages.Read(new byte[FleetMessages.MaxPayloadBytes + 1]).Error, StringComparison.Ordinal);
-        var many = new ReplicaReport("x", 1, [.. Enumerable.Range(0, FleetMessages.MaxBreakers + 1).Select(i => new BreakerReport($"b{i}", CircuitState.Closed, 1, 0, 0, false))]);
+        var many = new ReplicaReport("x", 1, [.. Enumerable.Range(0, FleetMessages.MaxBreakers + 1).Select(i => new BreakerReport($"b{i}", CircuitState.Closed, 1, TransitionCause.None, 0, 0, false, ""))]);
         Assert.StartsWith("more than", FleetMessages.Read(FleetMessages.WriteState(many)).Error, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Read_OwnEvidenceOfAClosedBreaker_IsNotBelieved()
     {
-        var payload = """{"v":1,"type":"state","replica":"x","at":1,"breakers":[{"name":"payments","state":"closed","since":1,"total":1,"failures":0,"own":true}]}""";
+        var payload = """{"v":2,"type":"state","replica":"x","at":1,"breakers":[{"name":"payments","state":"closed","since":1,"cause":"tripper","total":1,"failures":0,"own":true,"policy":""}]}""";
 
         Assert.False(Assert.Single(FleetMessages.Read(Encoding.UTF8.GetBytes(payload)).State!.Breakers).Own);
     }
@@ -65,7 +67,7 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
     [Fact]
     public void WriteAndRead_RoundTripEveryMessage()
     {
-        var report = new ReplicaReport("r-1", 1_767_225_600_000, [new BreakerReport("partners/api.example.com:443", CircuitState.HalfOpen, 5, 10, 3, true)]);
+        var report = new ReplicaReport("r-1", 1_767_225_600_000, [new BreakerReport("partners/api.example.com:443", CircuitState.HalfOpen, 5, TransitionCause.RetryElapsed, 10, 3, true, "Window=Count(100); Tracker=All(); Tripper=FailureStreak(1); Retry=Cooldown(10s); Permit=All(); MaxHalfOpenCalls=1")]);
         var command = new CommandMessage("payments", FleetCommand.MetricsOnly, "abc", 7, "ops");
 
         Assert.Equal(report.Breakers, FleetMessages.Read(FleetMessages.WriteState(report)).State!.Breakers);
@@ -85,7 +87,7 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
             await connection.GetSubscriber().PublishAsync(channel, payload);
         }
 
-        await connection.GetSubscriber().PublishAsync(channel, new byte[3 * 1024 * 1024]);
+        await connection.GetSubscriber().PublishAsync(channel, new byte[FleetMessages.MaxPayloadBytes + 1]);
         await connection.GetSubscriber().PublishAsync(channel, Encoding.UTF8.GetBytes("{\"v\":1,\"type\":\"state\",\"replica\":\"\u0000\"}"));
 
         await _kit.UntilAsync(() => a.RefusedMessages == Garbage.Count + 2, "a has refused every piece of garbage");
@@ -99,6 +101,7 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
         a.Receive(Encoding.UTF8.GetBytes("garbage"));
         var next = _kit.Entries.Where(e => e.EventId.Name == "FleetMessageRefused" && e.Category.EndsWith(".a", StringComparison.Ordinal)).Last();
         Assert.Contains($"{Garbage.Count + 1} similar warnings were suppressed", next.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("0 similar", refusedByA[0].Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -107,7 +110,7 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
         var (a, breaker) = await _kit.ReplicaAsync("a");
         foreach (var forger in new[] { "ghost-1", "ghost-2" })
         {
-            a.Receive(FleetMessages.WriteState(new ReplicaReport(forger, 1, [new BreakerReport("payments", CircuitState.Open, 1, 10, 10, true)])));
+            a.Receive(FleetMessages.WriteState(new ReplicaReport(forger, 1, [new BreakerReport("payments", CircuitState.Open, 1, TransitionCause.Tripper, 10, 10, true, "")])));
         }
 
         Assert.Equal(CircuitState.Open, breaker.State);
@@ -119,12 +122,12 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
         var (a, _) = await _kit.ReplicaAsync("a");
         var refused = a.RefusedMessages;
 
-        for (var i = 0; i <= CircuitBreakerFleet.MaxPeers; i++)
+        for (var i = 0; i <= Fluxgate.Redis.Coordination.FleetCoordinator.MaxPeers; i++)
         {
             a.Receive(FleetMessages.WriteState(new ReplicaReport($"forged-{i}", 1, [])));
         }
 
-        Assert.Equal(CircuitBreakerFleet.MaxPeers, a.PeersHeard.Count);
+        Assert.Equal(Fluxgate.Redis.Coordination.FleetCoordinator.MaxPeers, a.PeersHeard.Count);
         Assert.Equal(refused + 1, a.RefusedMessages);
     }
 
@@ -138,7 +141,7 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
         await _kit.UntilAsync(() => a.PeersOpenOnOwnEvidence("payments") == 1, "a hears b's open");
 
         // Believed, this forged report would be a second replica open on its own evidence: a quorum of 2 of 3.
-        a.Receive(FleetMessages.WriteState(new ReplicaReport("a", 1, [new BreakerReport("payments", CircuitState.Open, 1, 10, 10, true)])));
+        a.Receive(FleetMessages.WriteState(new ReplicaReport("a", 1, [new BreakerReport("payments", CircuitState.Open, 1, TransitionCause.Tripper, 10, 10, true, "")])));
         a.Receive(FleetMessages.WriteLeave("a"));
 
         Assert.Equal(CircuitState.Closed, breaker.State);

@@ -4,7 +4,15 @@ using System.Text.Json;
 namespace Fluxgate.Redis.Internal;
 
 /// <summary>A breaker as one replica reports it.</summary>
-internal readonly record struct BreakerReport(string Name, CircuitState State, long SinceMs, long Total, long Failures, bool Own);
+/// <param name="Name">The breaker's name.</param>
+/// <param name="State">Its state.</param>
+/// <param name="SinceMs">When it entered that state (the replica's clock, Unix milliseconds).</param>
+/// <param name="Cause">Why it entered that state.</param>
+/// <param name="Total">The calls that explain the state: when open or half-open, those of the period that opened it; otherwise the window's.</param>
+/// <param name="Failures">The failures among them.</param>
+/// <param name="Own">Whether it is open or half-open on its own evidence (counts towards a quorum).</param>
+/// <param name="Policy">Its policy as configuration writes it.</param>
+internal readonly record struct BreakerReport(string Name, CircuitState State, long SinceMs, TransitionCause Cause, long Total, long Failures, bool Own, string Policy);
 
 /// <summary>A replica's heartbeat: its breakers, and when it sent them (its clock, Unix milliseconds).</summary>
 internal sealed record ReplicaReport(string ReplicaId, long AtMs, IReadOnlyList<BreakerReport> Breakers);
@@ -24,8 +32,8 @@ internal readonly record struct ParsedMessage(ReplicaReport? State, string? Leav
 /// </summary>
 internal static class FleetMessages
 {
-    /// <summary>The largest payload read: 1 MiB (a heartbeat of 1,000 breakers is about 100 KB).</summary>
-    public const int MaxPayloadBytes = 1 << 20;
+    /// <summary>The largest payload read: 4 MiB (a heartbeat of 1,000 breakers with their policies is about 250 KB).</summary>
+    public const int MaxPayloadBytes = 4 << 20;
 
     /// <summary>The most breakers one heartbeat may report.</summary>
     public const int MaxBreakers = 10_000;
@@ -33,7 +41,11 @@ internal static class FleetMessages
     /// <summary>The longest breaker name read.</summary>
     public const int MaxBreakerName = 400;
 
-    private const int Version = 1;
+    /// <summary>The longest policy text read.</summary>
+    public const int MaxPolicy = 2_000;
+
+    /// <summary>The wire format's version: 2 added the cause and the policy of each breaker.</summary>
+    public const int Version = 2;
 
     private static readonly string[] s_commandNames = ["force_open", "disable", "metrics_only", "reset"];
 
@@ -56,9 +68,11 @@ internal static class FleetMessages
                 json.WriteString("name", breaker.Name);
                 json.WriteString("state", breaker.State.ToWireName());
                 json.WriteNumber("since", breaker.SinceMs);
+                json.WriteString("cause", breaker.Cause.ToWireName());
                 json.WriteNumber("total", breaker.Total);
                 json.WriteNumber("failures", breaker.Failures);
                 json.WriteBoolean("own", breaker.Own);
+                json.WriteString("policy", breaker.Policy);
                 json.WriteEndObject();
             }
 
@@ -170,6 +184,8 @@ internal static class FleetMessages
                 || String(item, "name") is not { Length: > 0 and <= MaxBreakerName } name
                 || String(item, "state") is not { } wire || !TryParseState(wire, out var state)
                 || Number(item, "since") is not { } since
+                || String(item, "cause") is not { } causeName || !TryParseCause(causeName, out var cause)
+                || String(item, "policy") is not { Length: <= MaxPolicy } policy
                 || Number(item, "total") is not { } total
                 || Number(item, "failures") is not { } failures || failures > total
                 || !item.TryGetProperty("own", out var own) || own.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
@@ -182,7 +198,7 @@ internal static class FleetMessages
                 return ParsedMessage.Refused($"breaker '{Truncate(name)}' reported twice");
             }
 
-            breakers.Add(new BreakerReport(name, state, since, total, failures, own.ValueKind == JsonValueKind.True && state is CircuitState.Open or CircuitState.HalfOpen));
+            breakers.Add(new BreakerReport(name, state, since, cause, total, failures, own.ValueKind == JsonValueKind.True && state is CircuitState.Open or CircuitState.HalfOpen, policy));
         }
 
         return new ParsedMessage(new ReplicaReport(replica, at, breakers), null, null, null);
@@ -202,18 +218,20 @@ internal static class FleetMessages
         return new ParsedMessage(null, null, new CommandMessage(breaker, (FleetCommand)index, id, at, by), null);
     }
 
-    private static bool TryParseState(string wire, out CircuitState state)
+    private static bool TryParseState(string wire, out CircuitState state) => CircuitStateExtensions.TryParseWireName(wire, out state);
+
+    private static bool TryParseCause(string wire, out TransitionCause cause)
     {
-        foreach (var candidate in Enum.GetValues<CircuitState>())
+        for (var candidate = TransitionCause.None; candidate <= TransitionCause.Manual; candidate++)
         {
             if (candidate.ToWireName() == wire)
             {
-                state = candidate;
+                cause = candidate;
                 return true;
             }
         }
 
-        state = default;
+        cause = default;
         return false;
     }
 
@@ -227,15 +245,15 @@ internal static class FleetMessages
     private static long? Number(JsonElement element, string property) =>
         element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) && number >= 0 ? number : null;
 
-    /// <summary>For logs: at most 40 characters of text read from Redis, control characters (line breaks) replaced, so a payload cannot forge log lines.</summary>
-    private static string Truncate(string? text)
+    /// <summary>For logs: at most <paramref name="length"/> characters of text read from Redis, control characters (line breaks) replaced, so a payload cannot forge log lines.</summary>
+    public static string Truncate(string? text, int length = 40)
     {
         if (text is null)
         {
             return "";
         }
 
-        var shown = new string([.. text.Take(40).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c)]);
-        return text.Length <= 40 ? shown : shown + "…";
+        var shown = new string([.. text.Take(length).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c)]);
+        return text.Length <= length ? shown : shown + "…";
     }
 }

@@ -17,17 +17,38 @@ internal static partial class Log
     [LoggerMessage(EventId = 103, EventName = "FleetCommandApplied", Level = LogLevel.Warning, Message = "Fleet command {Command} for breaker '{CircuitName}' from '{IssuedBy}' applied here")]
     public static partial void CommandApplied(ILogger logger, string command, string circuitName, string issuedBy);
 
-    [LoggerMessage(EventId = 104, EventName = "FleetRedisUnavailable", Level = LogLevel.Warning, Message = "Fleet coordination through Redis failed ({Operation}: {Reason}); every breaker keeps working on its own. {Suppressed} similar warnings were suppressed since the last one")]
-    public static partial void RedisUnavailable(ILogger logger, string operation, string reason, int suppressed);
+    // Suppressed: empty, or a sentence counting the warnings suppressed since the last one (Log.Suppressed).
+    [LoggerMessage(EventId = 104, EventName = "FleetRedisUnavailable", Level = LogLevel.Warning, Message = "Fleet coordination through Redis failed ({Operation}: {Reason}); every breaker keeps working on its own.{Suppressed}")]
+    public static partial void RedisUnavailable(ILogger logger, string operation, string reason, string suppressed);
 
-    [LoggerMessage(EventId = 105, EventName = "FleetRedisRestored", Level = LogLevel.Information, Message = "Fleet coordination through Redis works again ({Operation}); republishing this replica's breakers")]
-    public static partial void RedisRestored(ILogger logger, string operation);
+    [LoggerMessage(EventId = 105, EventName = "FleetRedisRestored", Level = LogLevel.Information, Message = "Fleet coordination through Redis at {Endpoint} works again")]
+    public static partial void RedisRestored(ILogger logger, string endpoint);
 
-    [LoggerMessage(EventId = 106, EventName = "FleetMessageRefused", Level = LogLevel.Warning, Message = "Ignored a fleet message read from Redis: {Reason}. {Suppressed} similar warnings were suppressed since the last one")]
-    public static partial void MessageRefused(ILogger logger, string reason, int suppressed);
+    // Suppressed: as for RedisUnavailable.
+    [LoggerMessage(EventId = 106, EventName = "FleetMessageRefused", Level = LogLevel.Warning, Message = "Ignored a fleet message read from Redis: {Reason}.{Suppressed}")]
+    public static partial void MessageRefused(ILogger logger, string reason, string suppressed);
+
+    /// <summary>Empty for none, else " N similar warnings were suppressed since the last one.".</summary>
+    public static string Suppressed(int count) =>
+        count == 0 ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $" {count} similar warning{(count == 1 ? " was" : "s were")} suppressed since the last one.");
 
     [LoggerMessage(EventId = 107, EventName = "FleetBreakerFailed", Level = LogLevel.Error, Message = "The fleet could not apply its decision to breaker '{CircuitName}'")]
     public static partial void BreakerFailed(ILogger logger, Exception exception, string circuitName);
+
+    [LoggerMessage(EventId = 108, EventName = "FleetConnected", Level = LogLevel.Information, Message = "Replica '{ReplicaId}' of application '{Application}' coordinates through Redis at {Endpoint}")]
+    public static partial void Connected(ILogger logger, string replicaId, string application, string endpoint);
+
+    [LoggerMessage(EventId = 109, EventName = "FleetQuorumReached", Level = LogLevel.Information, Message = "Fleet quorum for breaker '{CircuitName}': {Opened} of {Live} live replicas opened it on their own evidence (quorum {Quorum}); it is {State} here already")]
+    public static partial void QuorumReached(ILogger logger, string circuitName, int opened, int live, int quorum, string state);
+
+    [LoggerMessage(EventId = 110, EventName = "FleetPolicyMismatch", Level = LogLevel.Warning, Message = "Replica '{Replica}' reports breaker '{CircuitName}' with another policy ({TheirPolicy}) than this replica's ({OurPolicy}); they share one quorum all the same: check that they are the same service")]
+    public static partial void PolicyMismatch(ILogger logger, string circuitName, string replica, string theirPolicy, string ourPolicy);
+
+    [LoggerMessage(EventId = 112, EventName = "FleetOnDemandLimit", Level = LogLevel.Warning, Message = "The fleet joins at most {Max} breakers created on demand (MaxOnDemandBreakers); '{CircuitName}' and later ones work on their own")]
+    public static partial void OnDemandLimit(ILogger logger, int max, string circuitName);
+
+    [LoggerMessage(EventId = 111, EventName = "FleetKeyRepaired", Level = LogLevel.Warning, Message = "Fleet data in Redis repaired: {What}")]
+    public static partial void Repaired(ILogger logger, string what);
 }
 
 /// <summary>

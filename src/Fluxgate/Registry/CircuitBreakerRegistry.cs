@@ -58,6 +58,14 @@ public sealed class CircuitBreakerRegistry : IDisposable
         }
     }
 
+    /// <summary>Occurs after a breaker was created: kept (<see cref="Add"/>) or on demand (<see cref="GetOrAdd"/>'s first request), on the creating thread.</summary>
+    /// <remarks>For what follows every breaker (a fleet, a dashboard). A handler that throws is reported to <see cref="CircuitBreakerRegistryOptions.OnCallbackFailure"/>; the other handlers still run, and the breaker is returned as usual.</remarks>
+    public event EventHandler<CircuitBreakerEventArgs>? BreakerAdded;
+
+    /// <summary>Occurs after an on-demand breaker left the registry: removed (<see cref="Remove"/>) or evicted when idle.</summary>
+    /// <remarks>Handlers are isolated as for <see cref="BreakerAdded"/>.</remarks>
+    public event EventHandler<CircuitBreakerEventArgs>? BreakerRemoved;
+
     /// <summary>Gets every breaker of the registry, kept and on-demand, at this moment.</summary>
     public IReadOnlyCollection<CircuitBreaker> Breakers => [.. _kept.Values, .. _onDemand.Values.Select(e => e.Breaker)];
 
@@ -70,6 +78,7 @@ public sealed class CircuitBreakerRegistry : IDisposable
     public CircuitBreaker Add(string name, string? template = null, Action<CircuitBreakerOptions>? configure = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        CircuitBreaker breaker;
         lock (_addLock)
         {
             var existing = _kept.GetValueOrDefault(name) ?? (_onDemand.TryGetValue(name, out var entry) ? entry.Breaker : null);
@@ -78,11 +87,13 @@ public sealed class CircuitBreakerRegistry : IDisposable
                 throw new ArgumentException($"The registry already has a circuit breaker named '{existing.Name}'; names are compared ignoring case.", nameof(name));
             }
 
-            var breaker = Create(name, template, configure);
+            breaker = Create(name, template, configure);
             _kept[name] = breaker;
             _templates[name] = (template, configure);
-            return breaker;
         }
+
+        Raise(BreakerAdded, breaker);
+        return breaker;
     }
 
     /// <summary>Returns the breaker <paramref name="name"/>, kept or on-demand.</summary>
@@ -135,6 +146,7 @@ public sealed class CircuitBreakerRegistry : IDisposable
             return kept;
         }
 
+        Entry? created = null;
         if (!_onDemand.TryGetValue(name, out var entry))
         {
             lock (_addLock)
@@ -145,11 +157,20 @@ public sealed class CircuitBreakerRegistry : IDisposable
                     return kept;
                 }
 
-                entry = _onDemand.GetOrAdd(name, static (key, state) => new Entry(state.Registry.Create(key, state.Template, state.Configure), state.Template, state.Configure), (Registry: this, Template: template, Configure: configure));
+                if (!_onDemand.TryGetValue(name, out entry))
+                {
+                    entry = created = new Entry(Create(name, template, configure), template, configure);
+                    _onDemand[name] = entry;
+                }
             }
         }
 
         entry.Touch(_options.TimeProvider);
+        if (created is not null)
+        {
+            Raise(BreakerAdded, created.Breaker);
+        }
+
         return entry.Breaker;
     }
 
@@ -160,7 +181,13 @@ public sealed class CircuitBreakerRegistry : IDisposable
     public bool Remove(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return _onDemand.TryRemove(name, out _);
+        if (!_onDemand.TryRemove(name, out var entry))
+        {
+            return false;
+        }
+
+        Raise(BreakerRemoved, entry.Breaker);
+        return true;
     }
 
     /// <summary>Rebuilds the options of every breaker made from <paramref name="optionsName"/> (its own name or its template) and reconfigures it, keeping its state.</summary>
@@ -219,6 +246,7 @@ public sealed class CircuitBreakerRegistry : IDisposable
             {
                 evicted++;
                 NotifyEvicted(entry.Breaker);
+                Raise(BreakerRemoved, entry.Breaker);
             }
         }
 
@@ -260,6 +288,43 @@ public sealed class CircuitBreakerRegistry : IDisposable
             }
         }
 #pragma warning restore CA1031
+    }
+
+    /// <summary>Runs each handler of <paramref name="handlers"/> on its own: one that throws is reported and does not stop the others.</summary>
+    private void Raise(EventHandler<CircuitBreakerEventArgs>? handlers, CircuitBreaker breaker)
+    {
+        if (handlers is null)
+        {
+            return;
+        }
+
+        var args = new CircuitBreakerEventArgs(breaker);
+        foreach (var handler in handlers.GetInvocationList())
+        {
+            try
+            {
+                ((EventHandler<CircuitBreakerEventArgs>)handler)(this, args);
+            }
+#pragma warning disable CA1031 // A handler's failure must not fail the caller who asked for a breaker; it is reported.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                ReportCallbackFailure(breaker, exception);
+            }
+        }
+    }
+
+    private void ReportCallbackFailure(CircuitBreaker breaker, Exception exception)
+    {
+        try
+        {
+            _options.OnCallbackFailure?.Invoke(breaker, exception);
+        }
+#pragma warning disable CA1031 // The failure callback's own failure has nowhere left to be reported.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     private CircuitBreaker Create(string name, string? template, Action<CircuitBreakerOptions>? configure) => new(BuildOptions(name, template, configure));

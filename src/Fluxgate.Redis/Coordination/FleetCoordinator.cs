@@ -1,0 +1,353 @@
+using Fluxgate.Redis.Internal;
+
+namespace Fluxgate.Redis.Coordination;
+
+/// <summary>
+/// The fleet's rule, and nothing else: which replicas are live, which of them opened a breaker on their own evidence,
+/// when a quorum begins an episode and when it ends, and which commands to apply. No Redis, no threads, no clock of its
+/// own: the host feeds it events with the time they happened (on one monotonic timeline) and carries out the decisions
+/// it returns. Not thread-safe: the host serializes the events (the fleet under its lock, the simulator and the model
+/// tests in their loops).
+/// </summary>
+/// <remarks>
+/// <para>
+/// The channel is taken to work only once this replica hears its own heartbeat back; it stops working when an operation
+/// fails or when no echo was heard for a replica timeout. While it does not work, nothing is decided: no episode
+/// begins on reports that may be stale, and none ends because peers went unheard. Peers heard before an outage are kept,
+/// and once the channel works again each is given a full replica timeout to be heard before it counts as dead: an outage
+/// of any length never ends an episode.
+/// </para>
+/// <para>
+/// An episode begins when the live replicas open on their own evidence reach the quorum; at that moment, and only then,
+/// the breaker is tripped here if it is closed. It ends when the quorum has stayed lost for a replica timeout of channel
+/// seen working (measured up to the last echo, so an outage not noticed yet does not count). A replica that recovers
+/// during an episode is therefore never reopened by it.
+/// </para>
+/// </remarks>
+internal sealed class FleetCoordinator
+{
+    /// <summary>The most other replicas kept track of; heartbeats of further ones are refused (a flood of forged replicas).</summary>
+    public const int MaxPeers = 10_000;
+
+    /// <summary>The command ids remembered per breaker, so an echo or a repeated message is applied once.</summary>
+    private const int RememberedCommands = 32;
+
+    private readonly Dictionary<string, Member> _members = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
+    private bool _connected;
+    private TimeSpan _connectedSince;
+    private TimeSpan _lastEcho;
+
+    /// <summary>Creates the rule of one replica.</summary>
+    /// <param name="replicaId">This replica's id: its own heartbeat, heard back, is the echo.</param>
+    /// <param name="quorum">The quorum rule.</param>
+    /// <param name="replicaTimeout">How long a replica may go unheard before it counts as dead.</param>
+    public FleetCoordinator(string replicaId, QuorumRule quorum, TimeSpan replicaTimeout)
+    {
+        ReplicaId = replicaId;
+        Quorum = quorum;
+        ReplicaTimeout = replicaTimeout;
+    }
+
+    public string ReplicaId { get; }
+
+    public QuorumRule Quorum { get; }
+
+    public TimeSpan ReplicaTimeout { get; }
+
+    /// <summary>Gets whether the channel works: this replica's own heartbeat came back, and nothing failed since.</summary>
+    public bool IsConnected => _connected;
+
+    /// <summary>Gets the joined breakers' names.</summary>
+    public IEnumerable<string> Members => _members.Keys;
+
+    /// <summary>Gets the other replicas kept track of.</summary>
+    public IReadOnlyCollection<string> Peers => _peers.Keys;
+
+    /// <summary>Adds a breaker; <see langword="false"/> when one of that name (ignoring case) is already a member.</summary>
+    public bool Join(string breaker) => _members.TryAdd(breaker, new Member(breaker));
+
+    /// <summary>Removes a breaker; it is no longer reported, counted or commanded.</summary>
+    public bool Leave(string breaker) => _members.Remove(breaker);
+
+    /// <summary>Tells the rule what the breaker looks like now: its state, and its transitions since the last look.</summary>
+    /// <param name="breaker">A member's name.</param>
+    /// <param name="info">The breaker's snapshot.</param>
+    public void Observe(string breaker, in CircuitBreakerInfo info)
+    {
+        if (_members.TryGetValue(breaker, out var member))
+        {
+            member.Observe(info);
+        }
+    }
+
+    /// <summary>Gets whether the member is open or half-open on its own evidence.</summary>
+    public bool IsOwnOpen(string breaker) => _members.TryGetValue(breaker, out var member) && member.OwnOpen;
+
+    /// <summary>An operation on the channel failed: it does not work until the next echo.</summary>
+    public void Failed() => _connected = false;
+
+    /// <summary>Handles a heartbeat heard on the channel: this replica's own (the echo), or a peer's.</summary>
+    public PeerVerdict Heard(ReplicaReport report, TimeSpan now)
+    {
+        if (report.ReplicaId == ReplicaId)
+        {
+            if (!_connected)
+            {
+                _connected = true;
+                _connectedSince = now;
+            }
+
+            _lastEcho = now;
+            return PeerVerdict.Echo;
+        }
+
+        if (_peers.Count >= MaxPeers && !_peers.ContainsKey(report.ReplicaId))
+        {
+            return PeerVerdict.TooManyPeers;
+        }
+
+        // Only the breakers joined here matter: a heartbeat of 10,000 others costs nothing to keep.
+        var breakers = new Dictionary<string, BreakerReport>(StringComparer.OrdinalIgnoreCase);
+        foreach (var breaker in report.Breakers)
+        {
+            if (_members.ContainsKey(breaker.Name))
+            {
+                breakers[breaker.Name] = breaker;
+            }
+        }
+
+        _peers[report.ReplicaId] = new Peer(now, breakers);
+        return PeerVerdict.Accepted;
+    }
+
+    /// <summary>A peer announced its departure: it stops counting at once.</summary>
+    public bool Left(string replicaId) => _peers.Remove(replicaId);
+
+    /// <summary>Decides every member's quorum at <paramref name="now"/>.</summary>
+    /// <returns>The decisions, in member order; empty while the channel does not work.</returns>
+    public List<FleetDecision> Decide(TimeSpan now)
+    {
+        var decisions = new List<FleetDecision>();
+        if (_connected && now - _lastEcho > ReplicaTimeout)
+        {
+            // Heartbeats go out but none came back for a replica timeout: the subscription is not working.
+            _connected = false;
+        }
+
+        if (!_connected)
+        {
+            return decisions;
+        }
+
+        foreach (var (id, peer) in _peers.ToList())
+        {
+            if (!IsLive(peer, now))
+            {
+                _peers.Remove(id);
+            }
+        }
+
+        foreach (var member in _members.Values)
+        {
+            Decide(member, now, decisions);
+        }
+
+        return decisions;
+    }
+
+    /// <summary>Handles a command heard on the channel, given here, or read from storage.</summary>
+    /// <param name="command">The command.</param>
+    /// <param name="fromStorage">Whether it was read from storage by a replica catching up.</param>
+    /// <param name="readAtVersion">For a read from storage: the member's <see cref="CommandVersion"/> when the read was sent.</param>
+    public CommandVerdict Command(CommandMessage command, bool fromStorage = false, int? readAtVersion = null)
+    {
+        if (!_members.TryGetValue(command.Breaker, out var member) || member.AppliedCommands.Contains(command.Id))
+        {
+            return CommandVerdict.Duplicate;
+        }
+
+        if (readAtVersion is { } version && version != member.CommandVersion)
+        {
+            return CommandVerdict.Stale;
+        }
+
+        member.AppliedCommands.Enqueue(command.Id);
+        if (member.AppliedCommands.Count > RememberedCommands)
+        {
+            member.AppliedCommands.Dequeue();
+        }
+
+        member.CommandVersion++;
+
+        // A stored reset read while catching up ends a command the replica missed (its breaker is in a state only a command
+        // sets); it does not close a breaker open on its own evidence, nor reset one that just joined.
+        return fromStorage && command.Command == FleetCommand.Reset && member.State is not (CircuitState.ForcedOpen or CircuitState.Disabled or CircuitState.MetricsOnly)
+            ? CommandVerdict.Noted
+            : CommandVerdict.Apply;
+    }
+
+    /// <summary>Gets how many commands the member applied (a read from storage sent before a newer one was applied is stale).</summary>
+    public int CommandVersion(string breaker) => _members.TryGetValue(breaker, out var member) ? member.CommandVersion : 0;
+
+    /// <summary>Returns this replica's heartbeat: every member as last observed.</summary>
+    public ReplicaReport Report(long atUnixMs)
+    {
+        var breakers = new List<BreakerReport>(_members.Count);
+        foreach (var member in _members.Values)
+        {
+            breakers.Add(member.ToReport());
+        }
+
+        return new ReplicaReport(ReplicaId, atUnixMs, breakers);
+    }
+
+    /// <summary>Gets how many live peers report <paramref name="breaker"/> open on their own evidence (for tests).</summary>
+    public int PeersOpenOnOwnEvidence(string breaker) => _peers.Values.Count(p => p.Breakers.TryGetValue(breaker, out var report) && report.Own);
+
+    /// <summary>Gets whether every peer but those in <paramref name="except"/> was heard at or after <paramref name="since"/> (for tests that move a fake clock).</summary>
+    public bool AllPeersHeardSince(TimeSpan since, IReadOnlyCollection<string> except) => _peers.All(p => p.Value.HeardAt >= since || except.Contains(p.Key));
+
+    /// <summary>Gets whether the member is in a quorum episode.</summary>
+    public bool InEpisode(string breaker) => _members.TryGetValue(breaker, out var member) && member.InEpisode;
+
+    /// <summary>A peer is live when heard within a replica timeout; after an outage the timeout counts from when the channel worked again.</summary>
+    private bool IsLive(Peer peer, TimeSpan now) => now - Max(peer.HeardAt, _connectedSince) <= ReplicaTimeout;
+
+    private void Decide(Member member, TimeSpan now, List<FleetDecision> decisions)
+    {
+        var live = 1;
+        var opened = member.OwnOpen ? 1 : 0;
+        foreach (var (id, peer) in _peers)
+        {
+            if (!peer.Breakers.TryGetValue(member.Name, out var report))
+            {
+                continue;
+            }
+
+            live++;
+            opened += report.Own ? 1 : 0;
+            if (member.Policy.Length > 0 && report.Policy.Length > 0 && !string.Equals(report.Policy, member.Policy, StringComparison.Ordinal)
+                && member.Mismatches.Add((id, report.Policy)))
+            {
+                decisions.Add(new FleetDecision(FleetDecisionKind.PolicyMismatch, member.Name, 0, 0, 0, id, report.Policy));
+            }
+        }
+
+        var quorum = Quorum.Of(live);
+        if (opened >= quorum)
+        {
+            member.QuorumLostAt = null;
+            if (!member.InEpisode)
+            {
+                // Decided once per episode: a replica that recovers while the episode lasts is left alone.
+                member.InEpisode = true;
+                decisions.Add(new FleetDecision(member.State == CircuitState.Closed ? FleetDecisionKind.Trip : FleetDecisionKind.EpisodeStarted, member.Name, opened, live, quorum));
+            }
+        }
+        else if (member.InEpisode)
+        {
+            // The hold counts only time the channel was seen working, up to this replica's last echo: a flaky quorum replica
+            // closing between two failed probes, a late heartbeat, or Redis going away (unnoticed until the next heartbeat
+            // fails) is not the end of the incident.
+            member.QuorumLostAt ??= now;
+            if (_lastEcho - Max(member.QuorumLostAt.Value, _connectedSince) >= ReplicaTimeout)
+            {
+                member.InEpisode = false;
+                member.QuorumLostAt = null;
+                decisions.Add(new FleetDecision(FleetDecisionKind.EpisodeEnded, member.Name, opened, live, quorum));
+            }
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>Another replica, as last heard: when (on this replica's timeline), and the breakers joined here that it reports.</summary>
+    private sealed record Peer(TimeSpan HeardAt, Dictionary<string, BreakerReport> Breakers);
+
+    /// <summary>A joined breaker, as last observed, and what the rule keeps about it.</summary>
+    private sealed class Member(string name)
+    {
+        private long _sequence = -1;
+        private Signal _lastOpen;
+
+        public string Name { get; } = name;
+
+        public CircuitState State { get; private set; }
+
+        public DateTimeOffset Since { get; private set; }
+
+        public TransitionCause Cause { get; private set; }
+
+        public string Policy { get; private set; } = "";
+
+        /// <summary>Open or half-open in a cycle its own tripper began (from closed, or by a failed probe).</summary>
+        public bool OwnOpen { get; private set; }
+
+        public long Total { get; private set; }
+
+        public long Failures { get; private set; }
+
+        public bool InEpisode { get; set; }
+
+        /// <summary>When the quorum was first seen lost in the current episode.</summary>
+        public TimeSpan? QuorumLostAt { get; set; }
+
+        public Queue<string> AppliedCommands { get; } = new();
+
+        public int CommandVersion { get; set; }
+
+        /// <summary>The (replica, policy) pairs already reported as disagreeing, so each is said once.</summary>
+        public HashSet<(string Replica, string Policy)> Mismatches { get; } = [];
+
+        public void Observe(in CircuitBreakerInfo info)
+        {
+            if (info.Sequence != _sequence)
+            {
+                // Walk the transitions not seen yet: an open's cause says whose evidence the cycle is; half-open carries it on.
+                var own = OwnOpen;
+                foreach (var signal in info.RecentTransitions)
+                {
+                    if (signal.Sequence <= _sequence)
+                    {
+                        continue;
+                    }
+
+                    switch (signal.NewState)
+                    {
+                        case CircuitState.Open:
+                            own = signal.Cause is TransitionCause.Tripper or TransitionCause.ProbeFailed;
+                            _lastOpen = signal;
+                            break;
+                        case CircuitState.HalfOpen when _lastOpen.Sequence == signal.Sequence - 1:
+                            break;
+                        case CircuitState.HalfOpen:
+                            own = false; // the open before it was dropped from the history: in doubt, not own evidence
+                            break;
+                        default:
+                            own = false;
+                            break;
+                    }
+                }
+
+                _sequence = info.Sequence;
+                OwnOpen = own && info.State is CircuitState.Open or CircuitState.HalfOpen;
+            }
+
+            State = info.State;
+            Since = info.ChangedAt;
+            Cause = info.Cause;
+            Policy = info.Policy;
+            if (info.State is CircuitState.Open or CircuitState.HalfOpen && _lastOpen.Sequence > 0 && _lastOpen.Sequence >= info.Sequence - 1)
+            {
+                (Total, Failures) = (_lastOpen.Metrics.TotalCount, _lastOpen.Metrics.FailureCount);
+            }
+            else
+            {
+                (Total, Failures) = (info.Metrics.TotalCount, info.Metrics.FailureCount);
+            }
+        }
+
+        public BreakerReport ToReport() => new(Name, State, Since.ToUnixTimeMilliseconds(), Cause, Total, Failures, OwnOpen, Policy);
+    }
+}
