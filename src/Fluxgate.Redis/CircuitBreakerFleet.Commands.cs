@@ -220,7 +220,7 @@ public sealed partial class CircuitBreakerFleet
         Log.CommandApplied(_logger, FleetMessages.CommandName(command.Command), breaker.Name, command.By);
     }
 
-    /// <summary>Stores and publishes the commands given here, one at a time, in order; waits for Redis between attempts.</summary>
+    /// <summary>Stores and publishes the commands given here, one at a time, in order; after a failure, the next heartbeat that reaches Redis sends again.</summary>
     private async Task SendAsync(CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
@@ -252,11 +252,11 @@ public sealed partial class CircuitBreakerFleet
             {
                 return;
             }
-#pragma warning disable CA1031 // Reported as Redis being unavailable; the command is tried again at the next heartbeat.
+#pragma warning disable CA1031 // Reported as Redis being unavailable; the command is sent again after the next heartbeat that reaches Redis.
             catch (Exception exception)
 #pragma warning restore CA1031
             {
-                Warn("store command", RedisFleetTransportDescribe(exception));
+                Warn("store command", exception is InvalidOperationException ? exception.Message : RedisFleetTransportDescribe(exception));
             }
 
             lock (_gate)
@@ -264,7 +264,19 @@ public sealed partial class CircuitBreakerFleet
                 next.Sending = false;
             }
 
-            await Task.Delay(_options.HeartbeatInterval, _clock, stopping).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            return;
+        }
+    }
+
+    /// <summary>Sends the commands waiting here, unless they are being sent (after a heartbeat reached Redis).</summary>
+    private void ResumeSending()
+    {
+        lock (_gate)
+        {
+            if (_outbox.Count > 0 && _sending.IsCompleted && Volatile.Read(ref _lifecycle) == 1)
+            {
+                _sending = SendAsync(_stopping.Token);
+            }
         }
     }
 

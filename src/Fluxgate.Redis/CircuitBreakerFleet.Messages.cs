@@ -64,11 +64,6 @@ public sealed partial class CircuitBreakerFleet
                 return; // the first attempt is still on its way: nothing to report yet
             }
 
-            if (!_transport.IsConnected)
-            {
-                throw new InvalidOperationException(Volatile.Read(ref _lastConnectionProblem) is { } problem ? $"not connected; last failure {problem}" : $"{_transport.Endpoint}: not connected yet");
-            }
-
             operation = "subscribe";
             await _transport.EnsureSubscribedAsync(stopping).ConfigureAwait(false);
 
@@ -87,6 +82,7 @@ public sealed partial class CircuitBreakerFleet
 
             operation = "read commands";
             await ReadCommandsAsync(stopping).ConfigureAwait(false);
+            ResumeSending();
 
             if (++_heartbeats % PruneEvery == 0)
             {
@@ -106,7 +102,10 @@ public sealed partial class CircuitBreakerFleet
                 _coordinator.Failed();
             }
 
-            Warn(operation, exception is InvalidOperationException ? exception.Message : RedisFleetTransport.Describe(exception, _transport.Endpoint));
+            // Tried even while the client says it is disconnected: its exception says why (a refused port, a wrong password).
+            var reason = exception is InvalidOperationException ? exception.Message : RedisFleetTransport.Describe(exception, _transport.Endpoint);
+            Volatile.Write(ref _lastConnectionProblem, reason);
+            Warn(operation, reason);
         }
         finally
         {

@@ -168,4 +168,90 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
         var tool = await _kit.FleetAsync("tool", later);
         Assert.All((await tool.GetViewAsync("payments")).Replicas, r => Assert.False(r.IsLive));
     }
+
+    [Fact]
+    public async Task CommandAsync_ReturnsOnlyOnceTheCommandIsAppliedWhereItWasGiven()
+    {
+        // Defect: when the issuer's own echo won the race for the command id, the echo's thread applied the state a moment
+        // after CommandAsync returned. The command is now applied here before it is published at all.
+        var (a, breaker) = await _kit.ReplicaAsync("a");
+        await _kit.ReplicaAsync("b");
+
+        for (var i = 0; i < 100; i++)
+        {
+            var (command, state) = (i % 3) switch
+            {
+                0 => (FleetCommand.Disable, CircuitState.Disabled),
+                1 => (FleetCommand.MetricsOnly, CircuitState.MetricsOnly),
+                _ => (FleetCommand.Reset, CircuitState.Closed),
+            };
+            await a.CommandAsync("payments", command);
+            Assert.Equal(state, breaker.State);
+        }
+    }
+
+    [Fact]
+    public async Task ACommandGivenWhileRedisIsFrozen_IsAppliedHereAtOnce_AndStoredWhenRedisThaws()
+    {
+        // Defect: DisableAsync threw the client's timeout (not the documented exception), and when Redis thawed the write
+        // already in the socket ran: the caller was told it failed, and it took effect everywhere. Now the caller is told
+        // what happens: applied here at once, stored when Redis answers; giving up waiting does not take it back.
+        await using var server = new FleetKit(RedisServer.Start());
+        var (a, breakerA) = await server.ReplicaAsync("a");
+        var (_, breakerB) = await server.ReplicaAsync("b");
+        server.Server.Pause();
+        try
+        {
+            using var stopWaiting = new CancellationTokenSource(TimeSpan.FromMilliseconds(300), TimeProvider.System);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => a.DisableAsync("payments", stopWaiting.Token));
+            Assert.Equal((CircuitState.Disabled, CircuitState.Closed), (breakerA.State, breakerB.State));
+        }
+        finally
+        {
+            server.Server.Resume();
+        }
+
+        await server.UntilAsync(() => breakerB.State == CircuitState.Disabled, "b hears the command once Redis answers");
+        Assert.Equal(FleetCommand.Disable, (await a.GetViewAsync("payments")).LastCommand!.Command);
+        server.Server.Dispose();
+    }
+
+    [Fact]
+    public async Task ACommandNotStoredWhenTheFleetStops_FailsSayingSo()
+    {
+        var kit = new FleetKit(RedisServer.Start());
+        var (a, breaker) = await kit.ReplicaAsync("a");
+        kit.Server.Kill();
+        await kit.TickUntilAsync(() => !a.IsCoordinating, "a notices");
+
+        var pending = a.ForceOpenAsync("payments");
+        Assert.Equal(CircuitState.ForcedOpen, breaker.State);
+        await kit.DisposeAsync();
+
+        var error = await Assert.ThrowsAsync<FleetUnavailableException>(() => pending);
+        Assert.Contains("applied on this replica only", error.Message, StringComparison.Ordinal);
+        kit.Server.Dispose();
+    }
+
+    [Fact]
+    public async Task ALaterCommand_ReplacesOneStillWaitingForRedis()
+    {
+        var kit = new FleetKit(RedisServer.Start());
+        var (a, breakerA) = await kit.ReplicaAsync("a");
+        var (_, breakerB) = await kit.ReplicaAsync("b");
+        kit.Server.Kill();
+        await kit.TickUntilAsync(() => !a.IsCoordinating, "a notices");
+
+        var first = a.ForceOpenAsync("payments");
+        var second = a.DisableAsync("payments");
+        kit.Server.Restart();
+        await kit.TickUntilAsync(() => first.IsCompleted && second.IsCompleted, "both calls complete: the first replaced, the second stored");
+        await Task.WhenAll(first, second);
+
+        await kit.TickUntilAsync(() => breakerB.State == CircuitState.Disabled, "b gets the later command");
+        Assert.Equal(FleetCommand.Disable, (await a.GetViewAsync("payments")).LastCommand!.Command);
+        Assert.Equal(CircuitState.Disabled, breakerA.State);
+        await kit.DisposeAsync();
+        kit.Server.Dispose();
+    }
 }

@@ -192,18 +192,5 @@ public sealed class FaultTests : IAsyncLifetime
 
     private int Warnings(string eventName) => _kit.Entries.Count(e => e.EventId.Name == eventName);
 
-    /// <summary>Ticks every replica until <paramref name="condition"/> holds: reconnecting takes the client a few attempts.</summary>
-    private async Task UntilTickingAsync(Func<bool> condition, string what)
-    {
-        var deadline = Task.Delay(TimeSpan.FromSeconds(30), TimeProvider.System);
-        while (!condition())
-        {
-            if (deadline.IsCompleted)
-            {
-                Assert.Fail($"Timed out waiting until {what}.");
-            }
-
-            await _kit.TickAllAsync(); // each tick is a reconnection attempt's chance; while Redis is down it takes the client's timeout
-        }
-    }
+    private Task UntilTickingAsync(Func<bool> condition, string what) => _kit.TickUntilAsync(condition, what);
 }

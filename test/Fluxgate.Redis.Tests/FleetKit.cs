@@ -158,6 +158,24 @@ public sealed class FleetKit : IAsyncDisposable
         }
     }
 
+    /// <summary>Ticks every replica until <paramref name="condition"/> holds: reconnecting takes the client a few attempts.</summary>
+    public async Task TickUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = Task.Delay(TimeSpan.FromSeconds(30), TimeProvider.System);
+        while (!condition())
+        {
+            if (deadline.IsCompleted)
+            {
+                Assert.Fail($"Timed out waiting until {what}.");
+            }
+
+            await TickAllAsync(); // each tick is a reconnection attempt's chance
+
+            // Paced: while Redis is down a tick fails at once, and the client reconnects on its own schedule.
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System);
+        }
+    }
+
     /// <summary>Waits until <paramref name="fleet"/> has heard every replica in <paramref name="ids"/>.</summary>
     public Task UntilHeardAsync(CircuitBreakerFleet fleet, params string[] ids) =>
         UntilAsync(() => ids.All(fleet.PeersHeard.Contains), $"{fleet.ReplicaId} has heard {string.Join(", ", ids)}");

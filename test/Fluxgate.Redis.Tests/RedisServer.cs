@@ -32,7 +32,7 @@ public sealed class RedisServer : IDisposable
     public const string Password = "fluxgate-test-secret";
 
     /// <summary>The ACL docs/fleet.md gives the fleet's user: its keys and channel, and the commands the fleet and the client send.</summary>
-    public const string Acl = "~fluxgate:* &fluxgate:* -@all +@connection +get +set +setex +psetex +mget +del +zadd +zrange +zrem +zremrangebyscore +publish +subscribe +unsubscribe +info +config|get +cluster|nodes +role";
+    public const string Acl = "~fluxgate:* &fluxgate:* -@all +@connection +get +set +setex +psetex +mget +del +unlink +zadd +zrange +zrem +publish +subscribe +unsubscribe +info +config|get +cluster|nodes +role";
 
     /// <summary>A configuration string for the test's user, with short timeouts so fault tests stay short.</summary>
     public string ConnectionString =>

@@ -13,9 +13,10 @@ namespace Fluxgate.Redis.Coordination;
 /// <para>
 /// The channel is taken to work only once this replica hears its own heartbeat back; it stops working when an operation
 /// fails or when no echo was heard for a replica timeout. While it does not work, nothing is decided: no episode
-/// begins on reports that may be stale, and none ends because peers went unheard. Peers heard before an outage are kept,
-/// and once the channel works again each is given a full replica timeout to be heard before it counts as dead: an outage
-/// of any length never ends an episode.
+/// begins on reports that may be stale, and none ends because peers went unheard. Peers heard before an outage are kept
+/// as pending: once the channel works again they still count as live (Redis clients reconnect at their own pace, seconds
+/// apart) until they are heard again, or for ten replica timeouts (at least 30 s); a pending peer's old report starts no
+/// episode, and no episode ends while one is pending. An outage of any length never ends an episode.
 /// </para>
 /// <para>
 /// An episode begins when the live replicas open on their own evidence reach the quorum; at that moment, and only then,
@@ -54,6 +55,9 @@ internal sealed class FleetCoordinator
     public QuorumRule Quorum { get; }
 
     public TimeSpan ReplicaTimeout { get; }
+
+    /// <summary>How long after the channel works again a peer heard before it still counts, unheard: ten replica timeouts, at least 30 s.</summary>
+    public TimeSpan PendingAllowance => ReplicaTimeout * 10 > TimeSpan.FromSeconds(30) ? ReplicaTimeout * 10 : TimeSpan.FromSeconds(30);
 
     /// <summary>Gets whether the channel works: this replica's own heartbeat came back, and nothing failed since.</summary>
     public bool IsConnected => _connected;
@@ -211,13 +215,17 @@ internal sealed class FleetCoordinator
     /// <summary>Gets whether the member is in a quorum episode.</summary>
     public bool InEpisode(string breaker) => _members.TryGetValue(breaker, out var member) && member.InEpisode;
 
-    /// <summary>A peer is live when heard within a replica timeout; after an outage the timeout counts from when the channel worked again.</summary>
-    private bool IsLive(Peer peer, TimeSpan now) => now - Max(peer.HeardAt, _connectedSince) <= ReplicaTimeout;
+    /// <summary>Whether the peer was last heard before the channel (last) came back: what it said may be stale.</summary>
+    private bool IsPending(Peer peer) => peer.HeardAt < _connectedSince;
+
+    /// <summary>A peer is live when heard within a replica timeout; a pending one, for <see cref="PendingAllowance"/> after the channel came back.</summary>
+    private bool IsLive(Peer peer, TimeSpan now) => IsPending(peer) ? now - _connectedSince <= PendingAllowance : now - peer.HeardAt <= ReplicaTimeout;
 
     private void Decide(Member member, TimeSpan now, List<FleetDecision> decisions)
     {
         var live = 1;
         var opened = member.OwnOpen ? 1 : 0;
+        var pending = 0;
         foreach (var (id, peer) in _peers)
         {
             if (!peer.Breakers.TryGetValue(member.Name, out var report))
@@ -226,7 +234,15 @@ internal sealed class FleetCoordinator
             }
 
             live++;
-            opened += report.Own ? 1 : 0;
+            if (IsPending(peer))
+            {
+                pending++; // counted as live, its old report not as evidence
+            }
+            else
+            {
+                opened += report.Own ? 1 : 0;
+            }
+
             if (member.Policy.Length > 0 && report.Policy.Length > 0 && !string.Equals(report.Policy, member.Policy, StringComparison.Ordinal)
                 && member.Mismatches.Add((id, report.Policy)))
             {
@@ -244,6 +260,11 @@ internal sealed class FleetCoordinator
                 member.InEpisode = true;
                 decisions.Add(new FleetDecision(member.State == CircuitState.Closed ? FleetDecisionKind.Trip : FleetDecisionKind.EpisodeStarted, member.Name, opened, live, quorum));
             }
+        }
+        else if (member.InEpisode && pending > 0)
+        {
+            // Some replica of the episode has not been heard since the channel came back: the quorum is not known lost.
+            member.QuorumLostAt = null;
         }
         else if (member.InEpisode)
         {

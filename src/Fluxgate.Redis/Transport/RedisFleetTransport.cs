@@ -183,22 +183,50 @@ internal sealed class RedisFleetTransport : IFleetTransport
 
     private async Task ConnectAsync(IFleetTransportSink sink)
     {
-        var connecting = ConnectionMultiplexer.ConnectAsync(_configuration!);
+        // A first attempt that fails says why (a wrong password, a refused port): a connection that is to keep retrying in
+        // the background never does, and its later failures come without a reason. Then the connection that keeps trying.
+        var first = _configuration!.Clone();
+        first.AbortOnConnectFail = true;
         try
         {
-            var connection = await connecting.WaitAsync(_disposing.Token).ConfigureAwait(false);
-            if (Volatile.Read(ref _disposed) != 0)
-            {
-                CloseWithoutWaiting(connection);
-                return;
-            }
+            await AdoptAsync(ConnectionMultiplexer.ConnectAsync(first)).ConfigureAwait(false);
+            return; // connected, or disposed meanwhile
+        }
+#pragma warning disable CA1031 // Reported; the connection that keeps trying comes next.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            sink.OnProblem("connection", Describe(exception, Endpoint));
+        }
 
-            Watch(connection);
-            Volatile.Write(ref _connection, connection);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await AdoptAsync(ConnectionMultiplexer.ConnectAsync(_configuration!)).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Reported; the fleet works alone and the next start would try again.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            sink.OnProblem("connect", Describe(exception, Endpoint));
+        }
+    }
+
+    /// <summary>Takes the connection <paramref name="connecting"/> brings, unless the transport is disposed first: then it is closed when it comes.</summary>
+    /// <returns><see langword="false"/> when disposed meanwhile.</returns>
+    private async Task<bool> AdoptAsync(Task<ConnectionMultiplexer> connecting)
+    {
+        ConnectionMultiplexer connection;
+        try
+        {
+            connection = await connecting.WaitAsync(_disposing.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
         {
-            // Disposed while connecting: the multiplexer, if it ever comes, is closed; a failure to connect is of no interest.
             _ = connecting.ContinueWith(
                 static t =>
                 {
@@ -208,19 +236,24 @@ internal sealed class RedisFleetTransport : IFleetTransport
                     }
                     else
                     {
-                        _ = t.Exception;
+                        _ = t.Exception; // a connection nobody wants any more: its failure is of no interest
                     }
                 },
                 CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
+            return false;
         }
-#pragma warning disable CA1031 // Reported; the fleet works alone and the next start would try again.
-        catch (Exception exception)
-#pragma warning restore CA1031
+
+        if (Volatile.Read(ref _disposed) != 0)
         {
-            sink.OnProblem("connect", Describe(exception, Endpoint));
+            CloseWithoutWaiting(connection);
+            return false;
         }
+
+        Watch(connection);
+        Volatile.Write(ref _connection, connection);
+        return true;
     }
 
     private void Watch(IConnectionMultiplexer connection)
@@ -239,7 +272,7 @@ internal sealed class RedisFleetTransport : IFleetTransport
     {
         if (Volatile.Read(ref _disposed) == 0)
         {
-            _sink?.OnProblem("connection", string.Create(CultureInfo.InvariantCulture, $"{FormatEndPoint(e.EndPoint)}: {e.FailureType}{(e.Exception is { } exception ? " (" + Shorten(exception.Message) + ")" : "")}"));
+            _sink?.OnProblem("connection", string.Create(CultureInfo.InvariantCulture, $"{FormatEndPoint(e.EndPoint)}: {e.FailureType}{Cause(e.Exception?.InnerException)}"));
         }
     }
 
@@ -330,14 +363,21 @@ internal sealed class RedisFleetTransport : IFleetTransport
     }
 
     /// <summary>One line for a warning: the endpoint and what went wrong, without the client's diagnostics.</summary>
+    /// <remarks>
+    /// The client's own messages carry its counters and, on timeouts, thread-pool figures whatever its options say; the
+    /// failure type and the underlying cause (the server's refusal, the socket's error) are what an operator needs.
+    /// </remarks>
     public static string Describe(Exception exception, string endpoint) => exception switch
     {
-        RedisConnectionException connection => string.Create(CultureInfo.InvariantCulture, $"{endpoint}: {connection.FailureType} ({Shorten(connection.Message)})"),
+        RedisConnectionException connection => string.Create(CultureInfo.InvariantCulture, $"{endpoint}: {connection.FailureType}{Cause(connection.InnerException)}"),
         RedisTimeoutException => $"{endpoint}: no answer in time",
         TimeoutException => $"{endpoint}: no answer in time",
         RedisServerException server => $"{endpoint}: the server refused: {Shorten(server.Message)}",
         _ => $"{endpoint}: {exception.GetType().Name} ({Shorten(exception.Message)})",
     };
+
+    /// <summary>" (the cause)" from an inner exception's message, or nothing.</summary>
+    private static string Cause(Exception? inner) => inner is null ? "" : $" ({Shorten(inner.Message)})";
 
     /// <summary>The client's message up to its diagnostic details, at most 200 characters, on one line.</summary>
     private static string Shorten(string message)
