@@ -16,7 +16,7 @@ if (redis is null)
 var clock = TimeProvider.System;
 var origin = clock.GetTimestamp();
 var service = new PaymentService();
-Console.WriteLine($"Fluxgate fleet sample: redis-server on 127.0.0.1:{redis.Port}, application 'checkout'");
+Console.WriteLine($"Fluxgate fleet sample: redis-server on 127.0.0.1:{redis.Port} (data in {redis.Directory}, removed at exit), application 'checkout'");
 Console.WriteLine("  breaker 'payments' on every replica: opens at 50% failures over at least 20 calls, probes after 2 s");
 Console.WriteLine("  fleet: heartbeat 100 ms, quorum = at least 2 replicas and half of the live ones");
 
@@ -69,10 +69,11 @@ await ops.ForceOpenAsync("payments");
 await Pause(1);
 Console.WriteLine($"{replicas[0].Now()}  states: {States(replicas)}");
 var view = await ops.GetViewAsync("payments");
-Console.WriteLine($"           fleet view: {string.Join(", ", view.Replicas.Select(r => $"{r.ReplicaId} {r.State.ToWireName()}{(r.IsLive ? "" : " (not live)")}"))}; last command {view.LastCommand?.Command} by {view.LastCommand?.IssuedBy}");
+Console.WriteLine($"           fleet view: {string.Join(", ", view.Replicas.Select(r => $"{r.ReplicaId} {r.State.ToWireName()} ({r.Cause.ToWireName()}){(r.IsLive ? "" : ", not live")}"))}; last command {view.LastCommand?.Command.ToWireName()} by {view.LastCommand?.IssuedBy}");
+Console.WriteLine($"{replicas[0].Now()}  The operator resets it");
 await ops.ResetAsync("payments");
 await Pause(1);
-Console.WriteLine($"{replicas[0].Now()}  The operator resets it: {States(replicas)}");
+Console.WriteLine($"{replicas[0].Now()}  states: {States(replicas)}");
 
 Console.WriteLine();
 Console.WriteLine("Timeline of each replica's breaker:");

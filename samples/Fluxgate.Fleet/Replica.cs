@@ -153,7 +153,7 @@ internal sealed class Replica : IAsyncDisposable
 
     private sealed class TimelineListener(Replica replica) : ICircuitBreakerListener
     {
-        public void OnStateChanged(Signal signal) => replica.Timeline.Enqueue($"{replica.Now()}  {signal.OldState.ToWireName(),-11} -> {signal.NewState.ToWireName()}");
+        public void OnStateChanged(Signal signal) => replica.Timeline.Enqueue($"{replica.Now()}  {signal.OldState.ToWireName(),-11} -> {signal.NewState.ToWireName(),-11} ({signal.Cause.ToWireName()})");
     }
 
     /// <summary>Notes in the timeline when the fleet's quorum opened this replica's breaker.</summary>

@@ -57,3 +57,28 @@ public sealed record FleetView(string BreakerName, IReadOnlyList<ReplicaView> Re
     /// <summary>Gets whether the live replicas report the breaker with different policies (they share one quorum all the same).</summary>
     public bool PoliciesDiffer => Replicas.Where(r => r.IsLive).Select(r => r.Policy).Distinct(StringComparer.Ordinal).Skip(1).Any();
 }
+
+/// <summary>The wire names of <see cref="FleetCommand"/>, as stored in Redis and shown in logs and JSON.</summary>
+public static class FleetCommandExtensions
+{
+    private static readonly string[] s_wireNames = ["force_open", "disable", "metrics_only", "reset"];
+
+    /// <summary>Returns the wire name of <paramref name="command"/>: <c>force_open</c>, <c>disable</c>, <c>metrics_only</c> or <c>reset</c>.</summary>
+    /// <param name="command">The command.</param>
+    /// <returns>The wire name.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="command"/> is not a defined command.</exception>
+    public static string ToWireName(this FleetCommand command) => (uint)command < (uint)s_wireNames.Length
+        ? s_wireNames[(int)command]
+        : throw new ArgumentOutOfRangeException(nameof(command), command, "Must be ForceOpen, Disable, MetricsOnly or Reset.");
+
+    /// <summary>Parses a wire name (<c>force_open</c>, …), case-sensitively.</summary>
+    /// <param name="wireName">The wire name.</param>
+    /// <param name="command">The command, when the method returns <see langword="true"/>.</param>
+    /// <returns><see langword="true"/> when <paramref name="wireName"/> is one of the four wire names.</returns>
+    public static bool TryParseWireName(string? wireName, out FleetCommand command)
+    {
+        var index = Array.IndexOf(s_wireNames, wireName);
+        command = (FleetCommand)Math.Max(index, 0);
+        return index >= 0;
+    }
+}

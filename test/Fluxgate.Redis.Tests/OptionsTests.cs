@@ -99,4 +99,41 @@ public class OptionsTests
         Assert.True(first.Length <= CircuitBreakerFleetOptions.MaxNameLength);
         Assert.NotEqual(first, second);
     }
+
+    [Theory]
+    [InlineData("127.0.0.1:6379,conectTimeout=100", "Keyword 'conectTimeout' is not supported")]
+    [InlineData("redis://127.0.0.1:6391", "A URL such as 'redis://host:port' is not a StackExchange.Redis configuration string")]
+    [InlineData("127.0.0.1:6379,connectTimeout=soon", "Keyword 'connectTimeout' requires an integer value")]
+    [InlineData(",password=secret", "names no endpoint")]
+    public void Constructor_ABadConfigurationString_ThrowsNamingTheOption_NeverThePassword(string configuration, string expected)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new CircuitBreakerFleet(configuration, new CircuitBreakerFleetOptions()));
+
+        Assert.Equal("configuration", error.ParamName);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Constructor_AReplicaTimeoutUnderTwoHeartbeats_ThrowsNamingIt()
+    {
+        var options = new CircuitBreakerFleetOptions { HeartbeatInterval = TimeSpan.FromSeconds(1), ReplicaTimeout = TimeSpan.FromMilliseconds(1500) };
+
+        Assert.Equal("ReplicaTimeout", Assert.Throws<ArgumentOutOfRangeException>(() => new CircuitBreakerFleet("127.0.0.1:6379", options)).ParamName);
+    }
+
+    [Fact]
+    public async Task Lifecycle_StartsOnce_AndNothingRunsAfterDisposal()
+    {
+        var fleet = new CircuitBreakerFleet("127.0.0.1:1,connectTimeout=100,connectRetry=1", new CircuitBreakerFleetOptions());
+        await fleet.StartAsync();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => fleet.StartAsync());
+        await fleet.DisposeAsync();
+        await fleet.DisposeAsync(); // twice is harmless
+        Assert.Throws<ObjectDisposedException>(() => fleet.Join(new CircuitBreaker()));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => fleet.StartAsync());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => fleet.ResetAsync("payments"));
+        await fleet.StopAsync(); // after disposal: nothing to do
+    }
 }

@@ -237,4 +237,61 @@ public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture
         await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "c opens");
         return (c, breakerA, breakerB, breakerC);
     }
+
+    [Fact]
+    public async Task OneBreakerJoinedToASecondFleet_IsRefused_SoOneProcessIsNeverTwoReplicas()
+    {
+        // Defect: one breaker joined to two fleets of one application counted as two replicas, and opened a healthy third.
+        var (a, breaker) = await _kit.ReplicaAsync("a");
+        var second = await _kit.FleetAsync("a-again");
+
+        var error = Assert.Throws<ArgumentException>(() => second.Join(breaker));
+
+        Assert.Equal("breaker", error.ParamName);
+        Assert.Contains($"already joined the fleet of application '{_kit.Application}' as replica 'a'", error.Message, StringComparison.Ordinal);
+        Assert.Empty(second.Breakers);
+
+        // Once it has left the first fleet (or that fleet is gone), it may join another.
+        Assert.True(a.Leave(breaker));
+        second.Join(breaker);
+        Assert.Same(breaker, Assert.Single(second.Breakers));
+    }
+
+    [Fact]
+    public async Task ReplicasWithDifferentPolicies_AreWarnedAbout_AndTheViewShowsEachPolicy()
+    {
+        // Defect: services sharing an application and a breaker name shared a quorum silently, whatever their policies.
+        var (a, _) = await _kit.ReplicaAsync("a");
+        var other = await _kit.FleetAsync("other-service");
+        other.Join(new CircuitBreaker(new CircuitBreakerOptions { Name = "Payments", TimeProvider = _kit.Clock, Tripper = Tripper.MinRequests(1000) & Tripper.FailureRate(0.5) }));
+        await _kit.TickAllAsync();
+        await _kit.UntilAsync(() => _kit.Entries.Count(e => e.EventId.Name == "FleetPolicyMismatch") >= 2, "both replicas warn");
+
+        var warning = _kit.Entries.First(e => e.EventId.Name == "FleetPolicyMismatch" && e.Category.EndsWith(".a", StringComparison.Ordinal));
+        Assert.Contains("'other-service'", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("MinRequests(1000)", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("FailureStreak(1)", warning.Message, StringComparison.Ordinal);
+        var view = await a.GetViewAsync("payments");
+        Assert.True(view.PoliciesDiffer);
+        Assert.Contains("MinRequests(1000)", view.Replicas.Single(r => r.ReplicaId == "other-service").Policy, StringComparison.Ordinal);
+        Assert.Contains("FailureStreak(1)", view.Replicas.Single(r => r.ReplicaId == "a").Policy, StringComparison.Ordinal);
+
+        await _kit.TickAllAsync();
+        Assert.Equal(2, _kit.Entries.Count(e => e.EventId.Name == "FleetPolicyMismatch")); // said once per replica and policy
+    }
+
+    [Fact]
+    public async Task TheView_OfAnOpenReplica_ShowsTheFiguresThatOpenedIt_AndWhy()
+    {
+        // Friction: an open replica showed 0/0 failed, its window cleared on opening.
+        var (a, breakerA) = await _kit.ReplicaAsync("a");
+        breakerA.Succeed(_kit.Clock);
+        breakerA.Succeed(_kit.Clock);
+        breakerA.Fail(_kit.Clock);
+        await a.TickAsync();
+
+        var replica = Assert.Single((await a.GetViewAsync("payments")).Replicas);
+
+        Assert.Equal((CircuitState.Open, TransitionCause.Tripper, 3L, 1L, true), (replica.State, replica.Cause, replica.TotalCount, replica.FailureCount, replica.OpenedOnOwnEvidence));
+    }
 }

@@ -47,9 +47,7 @@ internal static class FleetMessages
     /// <summary>The wire format's version: 2 added the cause and the policy of each breaker.</summary>
     public const int Version = 2;
 
-    private static readonly string[] s_commandNames = ["force_open", "disable", "metrics_only", "reset"];
-
-    public static string CommandName(FleetCommand command) => s_commandNames[(int)command];
+    public static string CommandName(FleetCommand command) => command.ToWireName();
 
     public static byte[] WriteState(ReplicaReport report)
     {
@@ -207,7 +205,7 @@ internal static class FleetMessages
     private static ParsedMessage ReadCommand(JsonElement root)
     {
         if (String(root, "breaker") is not { Length: > 0 and <= MaxBreakerName } breaker
-            || String(root, "command") is not { } name || Array.IndexOf(s_commandNames, name) is var index && index < 0
+            || !FleetCommandExtensions.TryParseWireName(String(root, "command"), out var parsedCommand)
             || String(root, "id") is not { Length: > 0 and <= 100 } id
             || Number(root, "at") is not { } at
             || Name(root, "by") is not { } by)
@@ -215,7 +213,7 @@ internal static class FleetMessages
             return ParsedMessage.Refused("a command is malformed");
         }
 
-        return new ParsedMessage(null, null, new CommandMessage(breaker, (FleetCommand)index, id, at, by), null);
+        return new ParsedMessage(null, null, new CommandMessage(breaker, parsedCommand, id, at, by), null);
     }
 
     private static bool TryParseState(string wire, out CircuitState state) => CircuitStateExtensions.TryParseWireName(wire, out state);

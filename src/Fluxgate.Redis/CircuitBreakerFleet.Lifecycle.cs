@@ -1,0 +1,174 @@
+using Fluxgate.Redis.Coordination;
+using Fluxgate.Redis.Internal;
+
+namespace Fluxgate.Redis;
+
+public sealed partial class CircuitBreakerFleet
+{
+    /// <summary>Starts the heartbeat and the connection in the background and returns at once: the breakers work on their own until Redis answers.</summary>
+    /// <param name="cancellationToken">Not used: starting does not wait.</param>
+    /// <returns>A completed task.</returns>
+    /// <exception cref="ObjectDisposedException">The fleet was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The fleet was started already.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        switch (Interlocked.CompareExchange(ref _lifecycle, 1, 0))
+        {
+            case 0:
+                break;
+            case 3:
+                throw new ObjectDisposedException(GetType().FullName);
+            default:
+                throw new InvalidOperationException("The fleet was started already; a fleet starts once.");
+        }
+
+        _transport.Start(_sink);
+        _loop = RunAsync(_stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops the heartbeat and tells the other replicas this one left, so they drop it at once rather than after the replica
+    /// timeout; waits for Redis at most half a second for that. The breakers keep working on their own.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task that completes when the heartbeat has stopped and the departure was sent.</returns>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _lifecycle, 2, 1) != 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_loop, _publishing, _sending).WaitAsync(cancellationToken).ConfigureAwait(false); // cancelled, they end at once
+        await _transport.LeaveAsync(ReplicaId, FleetMessages.WriteLeave(ReplicaId), LeaveBound, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops (as <see cref="StopAsync"/>, if it was not), forgets the joined breakers, and closes the connection if the fleet
+    /// opened it without waiting for commands in flight: a frozen Redis costs at most the half second of the departure.
+    /// </summary>
+    /// <returns>A task that completes when everything the fleet started has ended.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        var running = Volatile.Read(ref _lifecycle) == 1;
+        if (!BeginDispose())
+        {
+            return;
+        }
+
+        await Task.WhenAll(_loop, _publishing, _sending).ConfigureAwait(false); // each observes its own faults; cancelled, they end at once
+        if (running)
+        {
+            await _transport.LeaveAsync(ReplicaId, FleetMessages.WriteLeave(ReplicaId), LeaveBound, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        await _transport.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>As <see cref="DisposeAsync"/>, without waiting at all: the departure is sent but may be cut short, and the background work ends by itself.</summary>
+    public void Dispose()
+    {
+        var running = Volatile.Read(ref _lifecycle) == 1;
+        if (BeginDispose())
+        {
+            if (running)
+            {
+                _ = _transport.LeaveAsync(ReplicaId, FleetMessages.WriteLeave(ReplicaId), TimeSpan.Zero, CancellationToken.None);
+            }
+
+            _transport.Dispose();
+        }
+    }
+
+    private bool BeginDispose()
+    {
+        if (Interlocked.Exchange(ref _lifecycle, 3) == 3)
+        {
+            return false;
+        }
+
+        _stopping.Cancel();
+
+        lock (s_joined)
+        {
+            lock (_gate)
+            {
+                foreach (var breaker in _breakers.Values)
+                {
+                    if (s_joined.TryGetValue(breaker, out var owner) && ReferenceEquals(owner, this))
+                    {
+                        s_joined.Remove(breaker);
+                    }
+                }
+
+                // Messages still buffered by the client must not reach the breakers any more.
+                _breakers.Clear();
+            }
+        }
+
+        FailPendingCommands();
+        SignalChanged();
+        return true;
+    }
+
+    /// <summary>Gets whether the fleet was disposed.</summary>
+    internal bool IsDisposed => Volatile.Read(ref _lifecycle) == 3;
+
+    private TimeSpan Now() => _clock.GetElapsedTime(_origin);
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            var nudge = Volatile.Read(ref _nudge);
+            Heartbeat(stopping);
+
+            // The next heartbeat comes after the interval, or sooner when a breaker joins or a round ends that must be redone.
+            await Task.WhenAny(Task.Delay(_options.HeartbeatInterval, _clock, stopping), nudge.Task).ConfigureAwait(false);
+            if (nudge.Task.IsCompleted)
+            {
+                Interlocked.CompareExchange(ref _nudge, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), nudge);
+            }
+        }
+    }
+
+    /// <summary>One heartbeat: sample the breakers, decide, carry out; then publish and read commands in the background, one round at a time.</summary>
+    private void Heartbeat(CancellationToken stopping)
+    {
+        List<FleetDecision> decisions;
+        lock (_gate)
+        {
+            Observe_NeedsLock();
+            decisions = _coordinator.Decide(Now());
+        }
+
+        Carry(decisions);
+        if (_publishing.IsCompleted && !stopping.IsCancellationRequested)
+        {
+            // A round still on its way (Redis slow or frozen) is not doubled: this heartbeat's decisions are made regardless.
+            _publishing = PublishRoundAsync(stopping);
+        }
+
+        SignalChanged();
+    }
+
+    /// <summary>One heartbeat, done now and awaited with its publication (for tests that drive a fake clock).</summary>
+    internal async Task TickAsync()
+    {
+        await _publishing.ConfigureAwait(false);
+        Heartbeat(_stopping.Token);
+        await _publishing.ConfigureAwait(false);
+    }
+
+    private void Observe_NeedsLock()
+    {
+        foreach (var (name, breaker) in _breakers)
+        {
+            _coordinator.Observe(name, breaker.GetInfo());
+        }
+    }
+
+    private void Nudge() => Volatile.Read(ref _nudge).TrySetResult();
+}
