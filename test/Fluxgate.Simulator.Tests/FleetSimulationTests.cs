@@ -25,6 +25,35 @@ public class FleetSimulationTests
     }
 
     [Fact]
+    public void RedisAwayWhenTheOutageBegins_TheQuorumOpensNobodyUntilItIsBack_ThenTheQuietReplicas()
+    {
+        // The fleet's own rule (FleetCoordinator): while the replicas cannot hear each other it decides nothing.
+        var scenario = ScenarioReader.Read("fleet-outage");
+        var back = TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(3); // the busy replicas have opened by then, the quiet ones not
+        scenario.Fleet!.RedisOutages = [new RedisOutage { From = TimeSpan.FromMinutes(4.5), To = back }];
+        var joined = FleetSimulation.Run(scenario).Modes[1];
+
+        foreach (var replica in joined.Replicas.Skip(3))
+        {
+            var trip = Assert.Single(replica.Transitions, t => t.Cause == TransitionCause.Coordinator);
+            Assert.InRange(trip.At, back, back + (2 * scenario.Fleet.Heartbeat));
+        }
+
+        Assert.Contains("x Redis away", FleetReports.Terminal(FleetSimulation.Run(scenario)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Pictures_ShowWhereTheQuorumOpenedAReplica()
+    {
+        var result = FleetSimulation.Run(ScenarioReader.Read("fleet-outage"));
+
+        Assert.Contains('▓', FleetReports.Terminal(result).Split('\n').Last(l => l.TrimStart().StartsWith("replica 4", StringComparison.Ordinal)));
+        Assert.Contains("#8e24aa", FleetReports.Svg(result), StringComparison.Ordinal);
+        Assert.True(result.Modes[1].Replicas[3].FleetRows.Any(opened => opened));
+        Assert.False(result.Modes[0].Replicas[3].FleetRows.Any(opened => opened)); // independent breakers are never opened by a quorum
+    }
+
+    [Fact]
     public void AFaultOnlyOneReplicaSees_OpensThatReplicaAlone()
     {
         var scenario = ScenarioReader.Read("fleet-outage");

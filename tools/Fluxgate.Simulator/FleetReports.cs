@@ -115,17 +115,41 @@ internal static class FleetReports
             text.Append('\n');
         }
 
+        if (s.Fleet.RedisOutages.Count > 0)
+        {
+            text.Append("  redis".PadRight(NameWidth)).Append("  ");
+            for (var c = 0; c < columns; c++)
+            {
+                text.Append(s.Fleet.RedisDownAt(s.Resolution * Reports.Slice(c, perColumn, rows).First()) ? 'x' : ' ');
+            }
+
+            text.Append('\n');
+        }
+
         foreach (var mode in result.Modes)
         {
             text.Append(mode.Name).Append('\n');
             foreach (var replica in mode.Replicas)
             {
                 text.Append($"  replica {replica.Number}".PadRight(NameWidth)).Append("  ");
-                Reports.AppendStateBand(text, columns, perColumn, rows, i => replica.Rows[i]);
+                var band = new StringBuilder();
+                Reports.AppendStateBand(band, columns, perColumn, rows, i => replica.Rows[i]);
+
+                // Columns where the quorum had opened the replica (rather than its own tripper) are drawn ▓.
+                for (var c = 0; c < columns; c++)
+                {
+                    if (band[c] == '█' && Reports.Slice(c, perColumn, rows).Any(i => replica.FleetRows[i]))
+                    {
+                        band[c] = '▓';
+                    }
+                }
+
+                text.Append(band);
             }
         }
 
-        text.Append(' ', NameWidth + 2).Append("─ closed  ▒ half-open  █ open     ▇ the replica sees an incident  · healthy\n");
+        text.Append(' ', NameWidth + 2).Append("─ closed  ▒ half-open  █ open  ▓ opened by the quorum   ▇ the replica sees an incident  · healthy");
+        text.Append(s.Fleet.RedisOutages.Count > 0 ? "  x Redis away\n" : "\n");
         return text.ToString();
     }
 
@@ -136,7 +160,7 @@ internal static class FleetReports
         var replicas = s.Fleet!.Replicas;
         var rows = result.Modes[0].Replicas[0].Rows.Length;
         const double Left = 150, Plot = 800, Band = 14, Gap = 4, Top = 40;
-        var height = Top + ((replicas * 3) * (Band + Gap)) + (3 * 28) + 40;
+        var height = Top + (((replicas * 3) + 1) * (Band + Gap)) + (3 * 28) + 40;
         double X(int row) => Left + (Plot * row / rows);
         var svg = new StringBuilder();
         svg.Append(Invariant, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Left + Plot + 20}\" height=\"{height:0}\" font-family=\"sans-serif\" font-size=\"12\">\n");
@@ -164,6 +188,18 @@ internal static class FleetReports
             y += Band + Gap;
         }
 
+        if (s.Fleet.RedisOutages.Count > 0)
+        {
+            svg.Append(Invariant, $"<text x=\"20\" y=\"{y + 11:0}\">Redis away</text>\n");
+            foreach (var outage in s.Fleet.RedisOutages)
+            {
+                var (from, to) = ((int)(outage.From.Ticks / s.Resolution.Ticks), (int)Math.Min(rows, Math.Ceiling(outage.To.Ticks / (double)s.Resolution.Ticks)));
+                svg.Append(Invariant, $"<rect x=\"{X(from):0.##}\" y=\"{y:0}\" width=\"{X(to) - X(from):0.##}\" height=\"{Band}\" fill=\"#5c6bc0\"/>\n");
+            }
+
+            y += Band + Gap;
+        }
+
         foreach (var mode in result.Modes)
         {
             Section(mode.Name);
@@ -174,9 +210,10 @@ internal static class FleetReports
                 for (var row = 1; row <= rows; row++)
                 {
                     // One rectangle per run of equal states keeps the file small.
-                    if (row == rows || replica.Rows[row] != replica.Rows[start])
+                    if (row == rows || replica.Rows[row] != replica.Rows[start] || replica.FleetRows[row] != replica.FleetRows[start])
                     {
-                        svg.Append(Invariant, $"<rect x=\"{X(start):0.##}\" y=\"{y:0}\" width=\"{X(row) - X(start):0.##}\" height=\"{Band}\" fill=\"{Colour(replica.Rows[start])}\"/>\n");
+                        var fill = replica.FleetRows[start] && replica.Rows[start] == CircuitState.Open ? "#8e24aa" : Colour(replica.Rows[start]);
+                        svg.Append(Invariant, $"<rect x=\"{X(start):0.##}\" y=\"{y:0}\" width=\"{X(row) - X(start):0.##}\" height=\"{Band}\" fill=\"{fill}\"/>\n");
                         start = row;
                     }
                 }
@@ -187,7 +224,7 @@ internal static class FleetReports
         }
 
         y += 16;
-        svg.Append(Invariant, $"<text x=\"{Left}\" y=\"{y:0}\">green closed · orange half-open · red open · grey: the replica sees an incident · right: failed calls in incidents</text>\n");
+        svg.Append(Invariant, $"<text x=\"{Left}\" y=\"{y:0}\">green closed · orange half-open · red open · purple opened by the quorum · grey: the replica sees an incident{(s.Fleet.RedisOutages.Count > 0 ? " · blue: Redis away" : "")} · right: failed calls in incidents</text>\n");
         svg.Append("</svg>\n");
         return svg.ToString();
     }

@@ -1,13 +1,15 @@
+using Fluxgate.Redis.Coordination;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Fluxgate.Simulator;
 
 /// <summary>
 /// A fleet scenario: every replica runs the scenario's one policy on its own traffic, some of them seeing an incident and
-/// some not, twice — with independent breakers, and with the quorum rule of Fluxgate.Redis (at each heartbeat, when at
-/// least the quorum of replicas have opened on their own evidence, the others are opened as by their tripper, once per
-/// episode; an episode ends when the quorum has stayed lost for three heartbeats). Calls are instantaneous and every
-/// replica is live: the picture shows what the quorum changes, not Redis's latency (docs/fleet.md has that).
+/// some not, twice — with independent breakers, and joined by the fleet's own quorum rule (Fluxgate.Redis's
+/// <see cref="FleetCoordinator"/>: the same type the fleet runs, fed the same events). At each heartbeat every replica
+/// decides and publishes; every replica hears every heartbeat at once, its own as the echo, unless Redis is away (the
+/// scenario's <c>redisOutages</c>), when the heartbeats fail. Calls are instantaneous: the picture shows what the
+/// quorum changes, not Redis's latency (docs/fleet.md has that).
 /// </summary>
 internal static class FleetSimulation
 {
@@ -44,19 +46,18 @@ internal static class FleetSimulation
         var fleet = scenario.Fleet!;
         var clock = new FakeTimeProvider(Simulation.Epoch);
         var replicas = new List<ReplicaState>();
+        var rule = new QuorumRule(fleet.QuorumMinimum, fleet.QuorumFraction);
         for (var r = 1; r <= fleet.Replicas; r++)
         {
             var transitions = new List<Transition>();
             var breaker = new CircuitBreaker(Simulation.Options(scenario, scenario.Policies[0], 0, clock, transitions));
-            replicas.Add(new ReplicaState(r, breaker, transitions, new CircuitState[rowCount]));
+            replicas.Add(new ReplicaState(r, breaker, transitions, new CircuitState[rowCount], new bool[rowCount], new FleetCoordinator($"replica-{r}", rule, 3 * fleet.Heartbeat)));
         }
 
         // Every call of every replica, in time order; heartbeats and row ends interleaved.
         var calls = plans.SelectMany((plan, i) => plan.Select(c => (c.At, c.Draw, Replica: i))).OrderBy(c => c.At).ThenBy(c => c.Replica).ToList();
         var nextHeartbeat = fleet.Heartbeat;
         var nextRow = 0;
-        var inEpisode = false;
-        TimeSpan? lostSince = null;
 
         void AdvanceTo(TimeSpan at)
         {
@@ -80,6 +81,7 @@ internal static class FleetSimulation
                     foreach (var replica in replicas)
                     {
                         replica.Rows[nextRow] = replica.Breaker.State;
+                        replica.FleetRows[nextRow] = replica.OpenedByTheFleet;
                     }
 
                     nextRow++;
@@ -89,30 +91,31 @@ internal static class FleetSimulation
 
         void Heartbeat(TimeSpan now)
         {
-            var opened = replicas.Count(r => r.OwnOpen);
-            if (opened >= fleet.Quorum)
+            // Each replica decides on what it has heard, then publishes; the others hear it at once and decide on arrival,
+            // as Fluxgate.Redis does. While Redis is away the publication fails and nothing is heard.
+            foreach (var replica in replicas)
             {
-                lostSince = null;
-                if (!inEpisode)
-                {
-                    inEpisode = true;
-                    foreach (var replica in replicas.Where(r => r.Breaker.State == CircuitState.Closed))
-                    {
-                        if (replica.Breaker.Trip())
-                        {
-                            replica.NoteTrip();
-                            replica.FleetOpens++;
-                        }
-                    }
-                }
+                replica.Decide(now);
             }
-            else if (inEpisode)
+
+            if (fleet.RedisDownAt(now))
             {
-                lostSince ??= now;
-                if (now - lostSince.Value >= 3 * fleet.Heartbeat)
+                foreach (var replica in replicas)
                 {
-                    inEpisode = false;
-                    lostSince = null;
+                    replica.Coordinator.Failed();
+                }
+
+                return;
+            }
+
+            foreach (var sender in replicas)
+            {
+                sender.Coordinator.Observe(sender.Breaker.Name, sender.Breaker.GetInfo());
+                var report = sender.Coordinator.Report(0);
+                foreach (var receiver in replicas)
+                {
+                    receiver.Coordinator.Heard(report, now);
+                    receiver.Decide(now);
                 }
             }
         }
@@ -155,20 +158,19 @@ internal static class FleetSimulation
         return new FleetMode(quorum ? "with the quorum" : "independent", [.. replicas.Select(r => r.Summarize(scenario))]);
     }
 
-    /// <summary>One replica's breaker during a run, and whether its open state is its own evidence.</summary>
+    /// <summary>One replica's breaker during a run, and the fleet's rule as this replica runs it.</summary>
     private sealed class ReplicaState
     {
-        private CircuitState _previous = CircuitState.Closed;
-        private bool _fleetMade;
-        private int _seen;
-        private Transition? _trip;
-
-        public ReplicaState(int number, CircuitBreaker breaker, List<Transition> transitions, CircuitState[] rows)
+        public ReplicaState(int number, CircuitBreaker breaker, List<Transition> transitions, CircuitState[] rows, bool[] fleetRows, FleetCoordinator coordinator)
         {
             Number = number;
             Breaker = breaker;
             Transitions = transitions;
             Rows = rows;
+            FleetRows = fleetRows;
+            Coordinator = coordinator;
+            coordinator.Join(Breaker.Name);
+            coordinator.Observe(Breaker.Name, breaker.GetInfo());
         }
 
         public int Number { get; }
@@ -178,6 +180,11 @@ internal static class FleetSimulation
         public List<Transition> Transitions { get; }
 
         public CircuitState[] Rows { get; }
+
+        /// <summary>Per row: whether the replica was open (or probing) because the fleet's quorum opened it.</summary>
+        public bool[] FleetRows { get; }
+
+        public FleetCoordinator Coordinator { get; }
 
         public int Succeeded { get; set; }
 
@@ -191,33 +198,23 @@ internal static class FleetSimulation
 
         public int FleetOpens { get; set; }
 
-        /// <summary>Open or half-open by its own tripper (a failed probe counts), not by the fleet's trip.</summary>
-        public bool OwnOpen
+        /// <summary>Whether the current open cycle began with the fleet's trip (and no probe of its own failed since).</summary>
+        public bool OpenedByTheFleet =>
+            Breaker.State is CircuitState.Open or CircuitState.HalfOpen && Transitions.LastOrDefault(t => t.To == CircuitState.Open)?.Cause == TransitionCause.Coordinator;
+
+        /// <summary>Observes the breaker, decides, and carries out a trip, as the fleet does after every event.</summary>
+        public void Decide(TimeSpan now)
         {
-            get
+            Coordinator.Observe(Breaker.Name, Breaker.GetInfo());
+            foreach (var decision in Coordinator.Decide(now))
             {
-                foreach (var transition in Transitions.Skip(_seen))
+                if (decision.Kind == FleetDecisionKind.Trip && Breaker.Trip())
                 {
-                    if (transition.To == CircuitState.Open)
-                    {
-                        // An open is the fleet's when it is the transition the trip made; a failed probe's reopen is the replica's own.
-                        _fleetMade = ReferenceEquals(transition, _trip);
-                    }
-                    else if (transition.To != CircuitState.HalfOpen)
-                    {
-                        _fleetMade = false;
-                    }
-
-                    _previous = transition.To;
+                    FleetOpens++;
+                    Coordinator.Observe(Breaker.Name, Breaker.GetInfo());
                 }
-
-                _seen = Transitions.Count;
-                return !_fleetMade && _previous is CircuitState.Open or CircuitState.HalfOpen;
             }
         }
-
-        /// <summary>Marks the transition the fleet's trip just made.</summary>
-        public void NoteTrip() => _trip = Transitions[^1];
 
         public ReplicaSummary Summarize(Scenario scenario)
         {
@@ -228,7 +225,7 @@ internal static class FleetSimulation
                 detections.Add(open is null ? null : open.At - phase.From);
             }
 
-            return new ReplicaSummary(Number, Rows, Transitions, detections, FailedInIncidents, LostWhileHealthy, Failed, Succeeded, FleetOpens);
+            return new ReplicaSummary(Number, Rows, FleetRows, Transitions, detections, FailedInIncidents, LostWhileHealthy, Failed, Succeeded, FleetOpens);
         }
     }
 }
@@ -244,4 +241,5 @@ internal sealed record FleetMode(string Name, IReadOnlyList<ReplicaSummary> Repl
 
 /// <param name="Detections">Per incident the replica sees: how long until it opened, or null if it did not.</param>
 /// <param name="FleetOpens">How many times the quorum opened it.</param>
-internal sealed record ReplicaSummary(int Number, CircuitState[] Rows, List<Transition> Transitions, List<TimeSpan?> Detections, int FailedInIncidents, int LostWhileHealthy, int Failed, int Succeeded, int FleetOpens);
+/// <param name="FleetRows">Per row: whether it was open (or probing) because the quorum opened it.</param>
+internal sealed record ReplicaSummary(int Number, CircuitState[] Rows, bool[] FleetRows, List<Transition> Transitions, List<TimeSpan?> Detections, int FailedInIncidents, int LostWhileHealthy, int Failed, int Succeeded, int FleetOpens);

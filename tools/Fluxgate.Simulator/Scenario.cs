@@ -203,7 +203,13 @@ internal sealed class FleetSpec
     /// <summary>The share of the replicas that must have opened on their own evidence.</summary>
     public double QuorumFraction { get; set; } = 0.5;
 
-    public int Quorum => Math.Max(QuorumMinimum, (int)Math.Ceiling((QuorumFraction * Replicas) - 1e-9));
+    /// <summary>When Redis is away: the replicas cannot hear each other, and the fleet decides nothing.</summary>
+    public List<RedisOutage> RedisOutages { get; set; } = [];
+
+    /// <summary>The quorum among all the replicas, by the fleet's own rule.</summary>
+    public int Quorum => new Fluxgate.Redis.Coordination.QuorumRule(QuorumMinimum, QuorumFraction).Of(Replicas);
+
+    public bool RedisDownAt(TimeSpan at) => RedisOutages.Any(o => o.From <= at && at < o.To);
 
     public double RateOf(int replica, Traffic traffic) => Rates?[replica - 1] ?? traffic.Rate;
 
@@ -215,11 +221,24 @@ internal sealed class FleetSpec
         Scenario.Require(Heartbeat >= TimeSpan.FromMilliseconds(100), $"{path}.heartbeat", "must be at least 100ms");
         Scenario.Require(QuorumMinimum is >= 2 and <= 20, $"{path}.quorumMinimum", "must be between 2 and 20 (one replica alone never opens the others)");
         Scenario.Require(QuorumFraction is > 0 and <= 1, $"{path}.quorumFraction", "must be in (0, 1]");
+        for (var i = 0; i < RedisOutages.Count; i++)
+        {
+            Scenario.Require(RedisOutages[i].From >= TimeSpan.Zero && RedisOutages[i].To > RedisOutages[i].From, $"{path}.redisOutages[{i}]", "must end after it begins");
+        }
+
         for (var i = 0; i < dependency.Phases.Count; i++)
         {
             Scenario.Require(dependency.Phases[i].Replicas is null || dependency.Phases[i].Replicas!.All(r => r >= 1 && r <= Replicas), $"dependency.phases[{i}].replicas", $"must number replicas from 1 to {Replicas}");
         }
     }
+}
+
+/// <summary>A time when Redis is away, in a fleet scenario.</summary>
+internal sealed class RedisOutage
+{
+    public TimeSpan From { get; set; }
+
+    public TimeSpan To { get; set; }
 }
 
 /// <summary>A log-normal latency given by its median and 99th percentile (equal for a fixed latency).</summary>
@@ -367,19 +386,10 @@ internal static partial class ScenarioReader
         return $"{at}expected {expected}{(yaml ? string.Empty : " (check the quotes and brackets)")}.";
     }
 
-    /// <summary>Parses <c>500ms</c>, <c>10s</c>, <c>1.5m</c>, <c>2h</c>.</summary>
-    public static TimeSpan ParseDuration(string text)
-    {
-        var match = DurationPattern().Match(text.Trim());
-        if (!match.Success)
-        {
-            throw new FormatException($"'{text}' is not a duration: write a number and a unit (ms, s, m or h), e.g. 500ms, 10s, 5m.");
-        }
-
-        var value = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-        var milliseconds = match.Groups[2].Value switch { "ms" => 1.0, "s" => 1_000.0, "m" => 60_000.0, _ => 3_600_000.0 };
-        return TimeSpan.FromMilliseconds(value * milliseconds);
-    }
+    /// <summary>Parses <c>500ms</c>, <c>10s</c>, <c>1.5m</c>, <c>2h</c> with the core's one reader of durations (<see cref="DurationText"/>).</summary>
+    public static TimeSpan ParseDuration(string text) => DurationText.TryParse(text, out var duration) && duration >= TimeSpan.Zero
+        ? duration
+        : throw new FormatException($"'{text}' is not a duration: write a number and a unit (ms, s, m or h), e.g. 500ms, 10s, 5m.");
 
     public static string FormatDuration(TimeSpan duration) => duration.TotalSeconds switch
     {
@@ -459,9 +469,6 @@ internal static partial class ScenarioReader
                 break;
         }
     }
-
-    [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$", RegexOptions.CultureInvariant)]
-    private static partial Regex DurationPattern();
 
     [GeneratedRegex(@"could not be converted to ([^\s.]+(?:\.[^\s.]+)*)\.? ", RegexOptions.CultureInvariant)]
     private static partial Regex TargetTypePattern();

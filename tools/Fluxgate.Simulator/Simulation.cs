@@ -281,7 +281,7 @@ internal static class Simulation
 
     private sealed class TransitionRecorder(List<Transition> transitions) : ICircuitBreakerListener
     {
-        public void OnStateChanged(Signal signal) => transitions.Add(new Transition(signal.Timestamp - Epoch, signal.OldState, signal.NewState));
+        public void OnStateChanged(Signal signal) => transitions.Add(new Transition(signal.Timestamp - Epoch, signal.OldState, signal.NewState, signal.Cause));
     }
 
     private sealed record Completion(TimeSpan At, TimeSpan Arrival, bool Fails, bool TimedOut, TaskCompletionSource<int> Gate, ValueTask<int> Call);
@@ -367,7 +367,7 @@ internal readonly record struct DependencyRow(TimeSpan At, int Offered, double F
 /// <summary>One policy in one row: its state at the row's end, the calls it admitted and rejected, those that failed and succeeded, and what its window saw.</summary>
 internal readonly record struct PolicyRow(CircuitState State, int Admitted, int Rejected, int Failed, int Succeeded, double? FailureRate, double? SlowRate, TimeSpan? AvgDuration);
 
-internal sealed record Transition(TimeSpan At, CircuitState From, CircuitState To);
+internal sealed record Transition(TimeSpan At, CircuitState From, CircuitState To, TransitionCause Cause = TransitionCause.None);
 
 /// <summary>Whether a breaker detected one incident: it opened between the incident's start and end.</summary>
 /// <param name="Number">The incident's number, from 1, in time order.</param>
