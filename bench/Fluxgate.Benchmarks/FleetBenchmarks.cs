@@ -21,12 +21,13 @@ public class FleetBenchmarks
         _redis = new BenchRedis();
         _local = Setups.Fluxgate(tripper: Tripper.MinRequests(int.MaxValue) & Tripper.FailureRate(0.5));
         _joined = Setups.Fluxgate(tripper: Tripper.MinRequests(int.MaxValue) & Tripper.FailureRate(0.5));
-        _fleet = CircuitBreakerFleet.ConnectAsync(_redis.ConnectionString, new CircuitBreakerFleetOptions
+        _fleet = new CircuitBreakerFleet(_redis.ConnectionString, new CircuitBreakerFleetOptions
         {
             Application = "bench",
             HeartbeatInterval = TimeSpan.FromMilliseconds(100),
-        }).GetAwaiter().GetResult();
+        });
         _fleet.Join(_joined);
+        _fleet.StartAsync().GetAwaiter().GetResult();
     }
 
     [GlobalCleanup]

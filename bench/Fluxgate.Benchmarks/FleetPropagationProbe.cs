@@ -31,15 +31,21 @@ internal static class FleetPropagationProbe
                 Retry = Retry.Cooldown(TimeSpan.FromMinutes(10)),
                 Listeners = { new OpenedAt(t => Volatile.Write(ref opened[index], t)) },
             });
-            var fleet = await CircuitBreakerFleet.ConnectAsync(redis.ConnectionString, new CircuitBreakerFleetOptions
+            var fleet = new CircuitBreakerFleet(redis.ConnectionString, new CircuitBreakerFleetOptions
             {
                 Application = "propagation",
                 ReplicaId = $"r{i}",
                 HeartbeatInterval = heartbeat,
             });
             fleet.Join(breaker);
+            await fleet.StartAsync();
             fleets.Add(fleet);
             breakers.Add(breaker);
+        }
+
+        while (!fleets.All(f => f.IsCoordinating))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System); // connected in the background
         }
 
         await Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System); // every replica has heard the others

@@ -163,13 +163,19 @@ Console.WriteLine("Redis fleet");
     }
     else
     {
-        var options = new CircuitBreakerFleetOptions { Application = "consumer", HeartbeatInterval = TimeSpan.FromMilliseconds(100) };
-        await using var first = await CircuitBreakerFleet.ConnectAsync(connection, options);
-        await using var second = await CircuitBreakerFleet.ConnectAsync(connection, new CircuitBreakerFleetOptions { Application = "consumer", HeartbeatInterval = TimeSpan.FromMilliseconds(100) });
+        await using var first = new CircuitBreakerFleet(connection, new CircuitBreakerFleetOptions { Application = "consumer", HeartbeatInterval = TimeSpan.FromMilliseconds(100) });
+        await using var second = new CircuitBreakerFleet(connection, new CircuitBreakerFleetOptions { Application = "consumer", HeartbeatInterval = TimeSpan.FromMilliseconds(100) });
         var a = new CircuitBreaker(new CircuitBreakerOptions { Name = "payments" });
         var b = new CircuitBreaker(new CircuitBreakerOptions { Name = "payments" });
         first.Join(a);
         second.Join(b);
+        await first.StartAsync();
+        await second.StartAsync();
+        for (var i = 0; i < 100 && !(first.IsCoordinating && second.IsCoordinating); i++)
+        {
+            await Task.Delay(50);
+        }
+
         await first.ForceOpenAsync("payments");
         var view = await first.GetViewAsync("payments");
         for (var i = 0; i < 100 && (b.State != CircuitState.ForcedOpen || view.LiveReplicas < 2); i++)
