@@ -8,6 +8,12 @@ if (args is ["--contention-probe"])
     return;
 }
 
+if (args is ["--fleet-lifecycle"])
+{
+    await FleetLifecycleProbe.RunAsync();
+    return;
+}
+
 if (args is ["--fleet-propagation", ..])
 {
     await FleetPropagationProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200);

@@ -59,7 +59,7 @@ public sealed partial class CircuitBreakerFleet
     /// <exception cref="ArgumentException"><paramref name="breakerName"/> is empty or longer than 400 characters.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="command"/> is not a defined command.</exception>
     /// <exception cref="ObjectDisposedException">The fleet was disposed.</exception>
-    /// <exception cref="FleetUnavailableException">The fleet was stopped before Redis stored the command (if it was on its way when Redis froze, it may still be stored when Redis thaws).</exception>
+    /// <exception cref="FleetUnavailableException">The fleet was stopped (or disposed) before Redis stored the command (if it was on its way when Redis froze, it may still be stored when Redis thaws), or was stopped already.</exception>
     public async Task CommandAsync(string breakerName, FleetCommand command, CancellationToken cancellationToken = default)
     {
         CheckBreakerName(breakerName);
@@ -69,6 +69,11 @@ public sealed partial class CircuitBreakerFleet
         }
 
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _lifecycle) == 3, this);
+        if (Volatile.Read(ref _lifecycle) == 2)
+        {
+            throw new FleetUnavailableException($"The fleet of replica '{ReplicaId}' was stopped: it gives no more commands.");
+        }
+
         var message = new CommandMessage(breakerName, command, Guid.NewGuid().ToString("N"), _clock.GetUtcNow().ToUnixTimeMilliseconds(), ReplicaId);
         var pending = new PendingCommand(message, FleetMessages.WriteCommand(message));
         lock (_gate)

@@ -42,6 +42,7 @@ public sealed partial class CircuitBreakerFleet
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_loop, _publishing, _sending).WaitAsync(cancellationToken).ConfigureAwait(false); // cancelled, they end at once
+        FailPendingCommands(); // nothing sends them any more: their callers are told
         await _transport.LeaveAsync(ReplicaId, FleetMessages.WriteLeave(ReplicaId), LeaveBound, cancellationToken).ConfigureAwait(false);
     }
 

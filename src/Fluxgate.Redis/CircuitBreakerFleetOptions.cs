@@ -59,7 +59,7 @@ public sealed class CircuitBreakerFleetOptions
     /// Gets or sets how long a replica may go unheard before it is taken for dead and its breakers stop counting; at least
     /// two heartbeats, at most 1 hour. Default: three heartbeats.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Outside [20 ms, 1 h]; checked against <see cref="HeartbeatInterval"/> when the fleet starts.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Outside [20 ms, 1 h]; checked against <see cref="HeartbeatInterval"/> when the fleet is created.</exception>
     public TimeSpan ReplicaTimeout
     {
         get => _replicaTimeout ?? (3 * _heartbeatInterval);

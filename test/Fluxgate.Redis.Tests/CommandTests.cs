@@ -211,7 +211,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
             server.Server.Resume();
         }
 
-        await server.UntilAsync(() => breakerB.State == CircuitState.Disabled, "b hears the command once Redis answers");
+        await server.TickUntilAsync(() => breakerB.State == CircuitState.Disabled, "b gets the command once Redis answers (heard, or read at a heartbeat)");
         Assert.Equal(FleetCommand.Disable, (await a.GetViewAsync("payments")).LastCommand!.Command);
         server.Server.Dispose();
     }

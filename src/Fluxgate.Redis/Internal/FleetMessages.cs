@@ -27,7 +27,7 @@ internal readonly record struct ParsedMessage(ReplicaReport? State, string? Leav
 }
 
 /// <summary>
-/// The wire format (version 1, JSON) of heartbeats, departures and commands, written and read without reflection. Everything
+/// The wire format (version 2, JSON) of heartbeats, departures and commands, written and read without reflection. Everything
 /// read is validated: a malformed or hostile payload is refused with a reason, never half-applied.
 /// </summary>
 internal static class FleetMessages

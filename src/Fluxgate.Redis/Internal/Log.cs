@@ -102,7 +102,7 @@ internal sealed class FleetKeys(string application)
     /// <summary>The channel of heartbeats, departures and commands.</summary>
     public string Channel => Prefix + "events";
 
-    /// <summary>The sorted set of replicas, scored by their last heartbeat (Unix ms, their clock).</summary>
+    /// <summary>The sorted set listing the replicas (score 0): ids whose record Redis expired are removed by whoever reads them.</summary>
     public string Replicas => Prefix + "replicas";
 
     /// <summary>A replica's last heartbeat (a string, expiring).</summary>
