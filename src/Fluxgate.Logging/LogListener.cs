@@ -13,7 +13,7 @@ namespace Fluxgate.Logging;
 /// transition returns. Default levels: <see cref="LogLevel.Warning"/> for →open and →forced_open,
 /// <see cref="LogLevel.Information"/> otherwise; override them per state. One instance may serve many breakers.
 /// </remarks>
-public sealed class LogListener : ICircuitBreakerListener, IListenerFailureObserver, IComponentFailureObserver
+public sealed class LogListener : ICircuitBreakerListener
 {
     private readonly ILogger _logger;
     private readonly LogLevel[] _levels =
@@ -75,22 +75,23 @@ public sealed class LogListener : ICircuitBreakerListener, IListenerFailureObser
         }
     }
 
-    /// <inheritdoc/>
-    public void OnListenerFailure(ListenerFailure failure)
+    /// <summary>Logs a failure the breaker contained, at Error: a listener's (with the transition it was handling), or a part's (with what the breaker did instead).</summary>
+    /// <param name="failure">The failure.</param>
+    public void OnFailure(CircuitBreakerFailure failure)
     {
-        if (_logger.IsEnabled(LogLevel.Error))
+        ArgumentNullException.ThrowIfNull(failure);
+        if (!_logger.IsEnabled(LogLevel.Error))
         {
-            var type = failure.Listener.GetType();
-            Log.ListenerFailed(_logger, failure.Exception, type.FullName ?? type.Name, failure.CircuitName, failure.Signal.OldState.ToWireName(), failure.Signal.NewState.ToWireName());
+            return;
         }
-    }
 
-    /// <inheritdoc/>
-    public void OnComponentFailure(ComponentFailure failure)
-    {
-        if (_logger.IsEnabled(LogLevel.Error))
+        var type = failure.Source.GetType();
+        if (failure.Signal is { } signal)
         {
-            var type = failure.Component.GetType();
+            Log.ListenerFailed(_logger, failure.Exception, type.FullName ?? type.Name, failure.CircuitName, signal.OldState.ToWireName(), signal.NewState.ToWireName());
+        }
+        else
+        {
             Log.ComponentFailed(_logger, failure.Exception, failure.Operation, type.FullName ?? type.Name, failure.CircuitName, failure.Consequence);
         }
     }

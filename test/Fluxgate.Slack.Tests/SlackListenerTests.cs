@@ -10,7 +10,7 @@ public sealed class SlackListenerTests : IDisposable
     private readonly FakeSlack _slack = new();
     private readonly HttpClient _http;
     private readonly FakeTimeProvider _clock = TestKit.NewClock();
-    private readonly ConcurrentQueue<ListenerFailure> _failures = new();
+    private readonly ConcurrentQueue<CircuitBreakerFailure> _failures = new();
 
     public SlackListenerTests() => _http = _slack.CreateClient();
 
@@ -30,7 +30,7 @@ public sealed class SlackListenerTests : IDisposable
         var options = TestKit.Options(_clock, Tripper.FailureStreak(1));
         options.Name = name;
         options.Listeners.Add(listener);
-        options.OnListenerFailure = _failures.Enqueue;
+        options.Listeners.Add(new FailureRecorder(_failures.Enqueue));
 
         // The breaker measures listener timeouts on its own (fake) clock; these tests move it while real HTTP
         // is in flight, so the breaker-level timeout is off and the listener's own is tested explicitly.
@@ -160,7 +160,7 @@ public sealed class SlackListenerTests : IDisposable
         var failure = Assert.Single(_failures);
         var error = Assert.IsType<SlackApiException>(failure.Exception);
         Assert.Equal("channel_not_found", error.Error);
-        Assert.Equal(CircuitState.Open, failure.Signal.NewState);
+        Assert.Equal(CircuitState.Open, failure.Signal!.Value.NewState);
         Assert.Equal([null, null], Sent.Select(r => r.ThreadTs));
     }
 

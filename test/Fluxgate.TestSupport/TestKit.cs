@@ -154,3 +154,13 @@ public sealed class SequenceRandom(params double[] values) : Random
 
     protected override double Sample() => NextDouble();
 }
+
+/// <summary>A listener that hands every failure the breaker contained to <paramref name="record"/> (the one channel for failures), and ignores transitions.</summary>
+public sealed class FailureRecorder(Action<CircuitBreakerFailure> record) : ICircuitBreakerListener
+{
+    public void OnStateChanged(Signal signal)
+    {
+    }
+
+    public void OnFailure(CircuitBreakerFailure failure) => record(failure);
+}

@@ -38,6 +38,8 @@ internal sealed class FleetCoordinator
     private bool _connected;
     private TimeSpan _connectedSince;
     private TimeSpan _lastEcho;
+    private long _round;
+    private long _failedAfterRound;
 
     /// <summary>Creates the rule of one replica.</summary>
     /// <param name="replicaId">This replica's id: its own heartbeat, heard back, is the echo.</param>
@@ -88,14 +90,23 @@ internal sealed class FleetCoordinator
     /// <summary>Gets whether the member is open or half-open on its own evidence.</summary>
     public bool IsOwnOpen(string breaker) => _members.TryGetValue(breaker, out var member) && member.OwnOpen;
 
-    /// <summary>An operation on the channel failed: it does not work until the next echo.</summary>
-    public void Failed() => _connected = false;
+    /// <summary>An operation on the channel failed: it does not work until the echo of a heartbeat sent after this.</summary>
+    public void Failed()
+    {
+        _connected = false;
+        _failedAfterRound = _round;
+    }
 
     /// <summary>Handles a heartbeat heard on the channel: this replica's own (the echo), or a peer's.</summary>
     public PeerVerdict Heard(ReplicaReport report, TimeSpan now)
     {
         if (report.ReplicaId == ReplicaId)
         {
+            if (report.Round <= _failedAfterRound)
+            {
+                return PeerVerdict.Echo; // sent before the last failure: it says nothing of the channel now
+            }
+
             if (!_connected)
             {
                 _connected = true;
@@ -203,7 +214,7 @@ internal sealed class FleetCoordinator
             breakers.Add(member.ToReport());
         }
 
-        return new ReplicaReport(ReplicaId, atUnixMs, breakers);
+        return new ReplicaReport(ReplicaId, atUnixMs, breakers, ++_round);
     }
 
     /// <summary>Gets how many live peers report <paramref name="breaker"/> open on their own evidence (for tests).</summary>

@@ -15,7 +15,11 @@ namespace Fluxgate.Redis.Internal;
 internal readonly record struct BreakerReport(string Name, CircuitState State, long SinceMs, TransitionCause Cause, long Total, long Failures, bool Own, string Policy);
 
 /// <summary>A replica's heartbeat: its breakers, and when it sent them (its clock, Unix milliseconds).</summary>
-internal sealed record ReplicaReport(string ReplicaId, long AtMs, IReadOnlyList<BreakerReport> Breakers);
+/// <param name="ReplicaId">The replica.</param>
+/// <param name="AtMs">When it sent it (its clock, Unix milliseconds).</param>
+/// <param name="Breakers">Its breakers.</param>
+/// <param name="Round">The heartbeat's number at its sender: an echo of a round sent before a failure proves nothing of the channel now.</param>
+internal sealed record ReplicaReport(string ReplicaId, long AtMs, IReadOnlyList<BreakerReport> Breakers, long Round = 0);
 
 /// <summary>A command as stored and published.</summary>
 internal sealed record CommandMessage(string Breaker, FleetCommand Command, string Id, long AtMs, string By);
@@ -59,6 +63,7 @@ internal static class FleetMessages
             json.WriteString("type", "state");
             json.WriteString("replica", report.ReplicaId);
             json.WriteNumber("at", report.AtMs);
+            json.WriteNumber("round", report.Round);
             json.WriteStartArray("breakers");
             foreach (var breaker in report.Breakers)
             {
@@ -199,7 +204,7 @@ internal static class FleetMessages
             breakers.Add(new BreakerReport(name, state, since, cause, total, failures, own.ValueKind == JsonValueKind.True && state is CircuitState.Open or CircuitState.HalfOpen, policy));
         }
 
-        return new ParsedMessage(new ReplicaReport(replica, at, breakers), null, null, null);
+        return new ParsedMessage(new ReplicaReport(replica, at, breakers, Number(root, "round") ?? 0), null, null, null);
     }
 
     private static ParsedMessage ReadCommand(JsonElement root)

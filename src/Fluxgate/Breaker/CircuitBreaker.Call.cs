@@ -17,7 +17,7 @@ public sealed partial class CircuitBreaker
     /// permitted call when its outcome is reported. A rejection allocates nothing and throws nothing. A call admitted while
     /// half-open holds a probe slot until it is reported; one that is not reported within
     /// <see cref="CircuitBreakerOptions.ProbeLease"/> (2 minutes by default) is presumed lost, its slot goes to the next call,
-    /// and a <see cref="ComponentFailure"/> tells the listeners.
+    /// and a <see cref="CircuitBreakerFailure"/> tells the listeners.
     /// </remarks>
     public CircuitBreakerCall BeginCall()
     {

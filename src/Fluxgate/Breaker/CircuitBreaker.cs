@@ -329,7 +329,7 @@ public sealed partial class CircuitBreaker
         }
 
         Interlocked.Add(ref _halfOpenInFlight, -reclaimed);
-        _dispatcher.ReportComponentFailure(new ComponentFailure(
+        _dispatcher.ReportComponentFailure(new CircuitBreakerFailure(
             Name,
             this,
             ComponentOperations.CallComplete,
@@ -538,7 +538,7 @@ public sealed partial class CircuitBreaker
 
         // The signal is queued before the meter hears of it: a throwing meter listener must not cost a listener its signal.
         _dispatcher.Enqueue_NeedsLock(signal);
-        _telemetry.Transition(old, next);
+        _telemetry.Transition_NeedsLock(old, next);
     }
 
     /// <summary>Returns a new array: the last transitions with <paramref name="signal"/> added, at most <see cref="RecentTransitionsKept"/>.</summary>
@@ -580,7 +580,7 @@ public sealed partial class CircuitBreaker
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            _dispatcher.ReportComponentFailure(new ComponentFailure(Name, permit, ComponentOperations.PermitAdmit, exception));
+            _dispatcher.ReportComponentFailure(new CircuitBreakerFailure(Name, permit, ComponentOperations.PermitAdmit, exception));
             return false;
         }
     }
@@ -589,7 +589,7 @@ public sealed partial class CircuitBreaker
     /// <returns><see langword="true"/>, so callers can fold it into "something waits for delivery".</returns>
     private bool QueueComponentFailure_NeedsLock(object component, string operation, Exception exception)
     {
-        _dispatcher.QueueComponentFailure_NeedsLock(new ComponentFailure(Name, component, operation, exception));
+        _dispatcher.QueueComponentFailure_NeedsLock(new CircuitBreakerFailure(Name, component, operation, exception));
         return true;
     }
 
@@ -603,7 +603,7 @@ public sealed partial class CircuitBreaker
         catch (Exception trackerException)
 #pragma warning restore CA1031
         {
-            _dispatcher.ReportComponentFailure(new ComponentFailure(Name, tracker, ComponentOperations.TrackerIsFailure, trackerException));
+            _dispatcher.ReportComponentFailure(new CircuitBreakerFailure(Name, tracker, ComponentOperations.TrackerIsFailure, trackerException));
             return true;
         }
     }
@@ -618,7 +618,7 @@ public sealed partial class CircuitBreaker
         catch (Exception trackerException)
 #pragma warning restore CA1031
         {
-            _dispatcher.ReportComponentFailure(new ComponentFailure(Name, tracker, ComponentOperations.ResultTrackerIsFailure, trackerException));
+            _dispatcher.ReportComponentFailure(new CircuitBreakerFailure(Name, tracker, ComponentOperations.ResultTrackerIsFailure, trackerException));
             return true;
         }
     }

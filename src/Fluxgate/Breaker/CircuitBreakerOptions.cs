@@ -135,7 +135,7 @@ public sealed class CircuitBreakerOptions
 
     /// <summary>
     /// Gets or sets how long a half-open call begun with <see cref="CircuitBreaker.BeginCall"/> may go unreported before it is
-    /// presumed lost and its probe slot is given to another call (a <see cref="ComponentFailure"/> tells the listeners).
+    /// presumed lost and its probe slot is given to another call (a <see cref="CircuitBreakerFailure"/> tells the listeners).
     /// Calls the breaker runs itself (<c>Execute</c>, <c>TryExecute</c>, decorators) always report and are never reclaimed.
     /// </summary>
     /// <value>
@@ -168,18 +168,6 @@ public sealed class CircuitBreakerOptions
         get => _timeProvider;
         set => _timeProvider = value ?? throw new ArgumentNullException(nameof(TimeProvider));
     }
-
-    /// <summary>Gets or sets a callback that hears of every listener failure (an exception, or an async listener's timeout).</summary>
-    /// <value>The default value is <see langword="null"/>. Failures are also counted by the <c>Fluxgate</c> meter and passed to listeners that implement <see cref="IListenerFailureObserver"/>. Exceptions of the callback itself are swallowed.</value>
-    public Action<ListenerFailure>? OnListenerFailure { get; set; }
-
-    /// <summary>Gets or sets a callback that hears of every faulty part: a custom window, tracker, result tracker, tripper, retry or permit that threw.</summary>
-    /// <value>
-    /// The default value is <see langword="null"/>. Faults are also counted by the <c>Fluxgate</c> meter and passed to listeners that
-    /// implement <see cref="IComponentFailureObserver"/> (the logging listener logs them). Exceptions of the callback itself are swallowed.
-    /// </value>
-    /// <remarks>A faulty part never reaches a caller: see <see cref="ComponentFailure.Consequence"/> for what the breaker does instead.</remarks>
-    public Action<ComponentFailure>? OnComponentFailure { get; set; }
 
     /// <summary>Gets or sets how long an async listener may take with one signal before its token is cancelled, a failure is reported and delivery moves on.</summary>
     /// <value>The default value is 30 seconds. Must be positive and at most <see cref="MaxAsyncListenerTimeout"/> (about 49.7 days), or <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</value>

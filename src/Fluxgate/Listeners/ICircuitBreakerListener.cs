@@ -1,12 +1,12 @@
 namespace Fluxgate;
 
-/// <summary>Receives a breaker's state transitions synchronously.</summary>
+/// <summary>Receives a breaker's state transitions, and the failures it contained, synchronously.</summary>
 /// <remarks>
 /// Each listener sees every transition of a breaker exactly once, in the order they happened. It runs on
 /// the thread of the call that caused the transition, before that call returns, unless another thread is
 /// already delivering earlier transitions; that thread then delivers this one too, in order. It must not
 /// block for long: use <see cref="IAsyncCircuitBreakerListener"/> for I/O. An exception it throws is
-/// reported (see <see cref="CircuitBreakerOptions.OnListenerFailure"/>) and never reaches the caller.
+/// reported to the other listeners (<see cref="OnFailure"/>) and never reaches the caller.
 /// Calling back into the breaker is allowed: a transition it causes is delivered after the current one.
 /// </remarks>
 public interface ICircuitBreakerListener
@@ -14,6 +14,17 @@ public interface ICircuitBreakerListener
     /// <summary>Called once per transition.</summary>
     /// <param name="signal">The transition.</param>
     void OnStateChanged(Signal signal);
+
+    /// <summary>
+    /// Called when the breaker contained a failure: one of its parts or another listener threw or timed out, the meter's
+    /// listeners threw, or probes begun with <see cref="CircuitBreaker.BeginCall"/> were never reported. The one channel
+    /// for failures: the logging listener logs them, the meter counts them. Does nothing unless implemented.
+    /// </summary>
+    /// <param name="failure">What failed, and what the breaker did instead.</param>
+    /// <remarks>Called on the thread that met the failure, outside the breaker's lock; a listener is never told of its own failure. An exception thrown here is swallowed: nothing is left to report it to.</remarks>
+    void OnFailure(CircuitBreakerFailure failure)
+    {
+    }
 }
 
 /// <summary>Receives a breaker's state transitions asynchronously, for listeners that do I/O.</summary>
@@ -31,18 +42,3 @@ public interface IAsyncCircuitBreakerListener
     /// <returns>A task that completes when the listener is done with the signal.</returns>
     ValueTask OnStateChangedAsync(Signal signal, CancellationToken cancellationToken);
 }
-
-/// <summary>Implemented by a listener that also wants to hear about the failures of the breaker's other listeners (the logging listener logs them).</summary>
-public interface IListenerFailureObserver
-{
-    /// <summary>Called when a listener of the breaker threw, or timed out, while handling a signal.</summary>
-    /// <param name="failure">What failed.</param>
-    void OnListenerFailure(ListenerFailure failure);
-}
-
-/// <summary>A listener's failure to handle a signal.</summary>
-/// <param name="CircuitName">The breaker's name.</param>
-/// <param name="Listener">The listener that failed.</param>
-/// <param name="Signal">The signal it was handling.</param>
-/// <param name="Exception">What it threw; a <see cref="TimeoutException"/> when an async listener exceeded <see cref="CircuitBreakerOptions.AsyncListenerTimeout"/>.</param>
-public readonly record struct ListenerFailure(string CircuitName, object Listener, Signal Signal, Exception Exception);

@@ -17,13 +17,9 @@ internal sealed class SignalDispatcher
     private readonly string _circuitName;
     private readonly ICircuitBreakerListener[] _syncListeners;
     private readonly AsyncListenerQueue[] _asyncQueues;
-    private readonly IListenerFailureObserver[] _observers;
-    private readonly Action<ListenerFailure>? _onFailure;
-    private readonly IComponentFailureObserver[] _componentObservers;
-    private readonly Action<ComponentFailure>? _onComponentFailure;
     private readonly BreakerTelemetry _telemetry;
     private readonly Queue<Signal> _pending = new();
-    private readonly Queue<ComponentFailure> _componentFailures = new();
+    private readonly Queue<CircuitBreakerFailure> _componentFailures = new();
     private volatile bool _hasComponentFailures;
     private int _delivering;
 
@@ -31,13 +27,10 @@ internal sealed class SignalDispatcher
     {
         _circuitName = circuitName;
         _telemetry = telemetry;
-        _onFailure = options.OnListenerFailure;
         _syncListeners = options.Listeners.SyncListeners();
         var asyncListeners = options.Listeners.AsyncListeners();
         _asyncQueues = asyncListeners.Length == 0 ? [] : [.. asyncListeners.Select(l => new AsyncListenerQueue(this, l, options.AsyncListenerTimeout, options.TimeProvider))];
-        _observers = options.Listeners.Implementing<IListenerFailureObserver>();
-        _onComponentFailure = options.OnComponentFailure;
-        _componentObservers = options.Listeners.Implementing<IComponentFailureObserver>();
+        telemetry.Dispatcher = this;
     }
 
     /// <summary>Queues a signal for every listener. Must be called under the breaker's lock.</summary>
@@ -58,7 +51,7 @@ internal sealed class SignalDispatcher
     }
 
     /// <summary>Queues a component failure that happened under the breaker's lock; <see cref="DeliverPending"/> reports it.</summary>
-    public void QueueComponentFailure_NeedsLock(ComponentFailure failure)
+    public void QueueComponentFailure_NeedsLock(CircuitBreakerFailure failure)
     {
         lock (_componentFailures)
         {
@@ -67,30 +60,11 @@ internal sealed class SignalDispatcher
         }
     }
 
-    /// <summary>Reports a component failure to the meter, the hook and the observers. Must be called outside the breaker's lock.</summary>
-    public void ReportComponentFailure(ComponentFailure failure)
+    /// <summary>Reports a failure of a part (or of the meter's listeners) to the meter and every sync listener. Must be called outside the breaker's lock.</summary>
+    public void ReportComponentFailure(CircuitBreakerFailure failure)
     {
         _telemetry.ComponentFailed(failure.Operation);
-#pragma warning disable CA1031 // Failure hooks are user code too; their own failures have nowhere left to go.
-        try
-        {
-            _onComponentFailure?.Invoke(failure);
-        }
-        catch (Exception)
-        {
-        }
-
-        foreach (var observer in _componentObservers)
-        {
-            try
-            {
-                observer.OnComponentFailure(failure);
-            }
-            catch (Exception)
-            {
-            }
-        }
-#pragma warning restore CA1031
+        Tell(failure, failed: null);
     }
 
     /// <summary>
@@ -154,42 +128,42 @@ internal sealed class SignalDispatcher
         return cancellationToken.CanBeCanceled ? idle.WaitAsync(cancellationToken) : idle;
     }
 
+    /// <summary>Reports a listener's failure (an exception, or an async listener's timeout) to the meter and the other sync listeners.</summary>
     internal void Report(object listener, Signal signal, Exception exception)
     {
         _telemetry.ListenerFailed();
-        var failure = new ListenerFailure(_circuitName, listener, signal, exception);
-#pragma warning disable CA1031 // Failure hooks are user code too; their own failures have nowhere left to go.
-        try
-        {
-            _onFailure?.Invoke(failure);
-        }
-        catch (Exception)
-        {
-        }
+        var operation = listener is IAsyncCircuitBreakerListener ? ComponentOperations.ListenerOnStateChangedAsync : ComponentOperations.ListenerOnStateChanged;
+        Tell(new CircuitBreakerFailure(_circuitName, listener, operation, exception, signal), failed: listener);
+    }
 
-        foreach (var observer in _observers)
+    /// <summary>Tells every sync listener but <paramref name="failed"/> (a listener is not told of its own failure).</summary>
+    private void Tell(CircuitBreakerFailure failure, object? failed)
+    {
+        foreach (var listener in _syncListeners)
         {
-            if (ReferenceEquals(observer, listener))
+            if (ReferenceEquals(listener, failed))
             {
                 continue;
             }
 
             try
             {
-                observer.OnListenerFailure(failure);
+                listener.OnFailure(failure);
             }
+#pragma warning disable CA1031 // A listener's own failure while hearing of a failure: reporting it would loop, and a caller must never see it.
             catch (Exception)
+#pragma warning restore CA1031
             {
+                // Nothing left to report it to: this is the channel failures are reported through.
             }
         }
-#pragma warning restore CA1031
     }
 
     private void ReportQueuedComponentFailures()
     {
         while (true)
         {
-            ComponentFailure failure;
+            CircuitBreakerFailure? failure;
             lock (_componentFailures)
             {
                 if (!_componentFailures.TryDequeue(out failure))

@@ -4,7 +4,7 @@ namespace Fluxgate;
 /// <remarks>
 /// Asked once per call while half-open, before the <see cref="CircuitBreakerOptions.MaxHalfOpenCalls"/>
 /// limit. To write a custom permit, override <see cref="Admit(TimeSpan)"/>. It is called concurrently, outside the
-/// breaker's lock, and must be thread-safe and quick. A permit that throws is reported as a <see cref="ComponentFailure"/>
+/// breaker's lock, and must be thread-safe and quick. A permit that throws is reported as a <see cref="CircuitBreakerFailure"/>
 /// and the call is not admitted: in doubt, the recovering dependency is protected.
 /// </remarks>
 public abstract class Permit

@@ -6,7 +6,7 @@ namespace Fluxgate;
 /// elapsed since then on the next calls; there is no timer. To write a custom retry, override
 /// <see cref="GetWaitDuration(int)"/>. It runs under the breaker's lock when the circuit opens: it must be quick and
 /// thread-safe (one instance may serve many breakers). A negative wait means "now"; <see cref="Timeout.InfiniteTimeSpan"/>
-/// means "never" (until a manual call). A retry that throws is reported as a <see cref="ComponentFailure"/> and the
+/// means "never" (until a manual call). A retry that throws is reported as a <see cref="CircuitBreakerFailure"/> and the
 /// circuit lets a probe through on the next call, so a faulty retry never keeps it open.
 /// </remarks>
 public abstract class Retry

@@ -5,10 +5,14 @@ namespace Fluxgate;
 /// <summary>One breaker's measurements, with its tags built once.</summary>
 /// <remarks>
 /// A measurement runs the callbacks of every <see cref="MeterListener"/> listening, which are user code: each method here
-/// swallows their exceptions, so a misconfigured listener never replaces a call's result or interrupts a transition.
+/// catches their exceptions and reports them as a failure of the breaker (operation <c>Meter.Record</c>), so a
+/// misconfigured meter listener never replaces a call's result or interrupts a transition.
 /// </remarks>
 internal sealed class BreakerTelemetry(string circuitName)
 {
+    /// <summary>Gets or sets where failures of the meter's listeners are reported: the breaker's dispatcher, once it exists.</summary>
+    public SignalDispatcher? Dispatcher { get; set; }
+
     private static readonly KeyValuePair<string, object?> s_success = new(FluxgateMetrics.OutcomeTag, "success");
     private static readonly KeyValuePair<string, object?> s_failure = new(FluxgateMetrics.OutcomeTag, "failure");
     private static readonly KeyValuePair<string, object?> s_ignored = new(FluxgateMetrics.OutcomeTag, "ignored");
@@ -19,7 +23,7 @@ internal sealed class BreakerTelemetry(string circuitName)
     /// <summary>Gets whether anybody listens to the per-call instruments; the hot path checks this before anything else.</summary>
     public static bool CallsEnabled => FluxgateMeter.Calls.Enabled || FluxgateMeter.CallDuration.Enabled;
 
-#pragma warning disable CA1031 // See the class remarks: a meter listener's exception has nowhere to go.
+#pragma warning disable CA1031 // See the class remarks: a meter listener's exception is reported, never thrown.
     public void Completed(CallOutcome outcome, TimeSpan duration)
     {
         var tag = outcome switch
@@ -33,8 +37,9 @@ internal sealed class BreakerTelemetry(string circuitName)
             FluxgateMeter.Calls.Add(1, _name, tag);
             FluxgateMeter.CallDuration.Record(duration.TotalSeconds, _name, tag);
         }
-        catch (Exception)
+        catch (Exception exception)
         {
+            Dispatcher?.ReportComponentFailure(new CircuitBreakerFailure(circuitName, FluxgateMeter.Calls, ComponentOperations.MeterRecord, exception));
         }
     }
 
@@ -44,12 +49,14 @@ internal sealed class BreakerTelemetry(string circuitName)
         {
             FluxgateMeter.Calls.Add(1, _name, s_rejected);
         }
-        catch (Exception)
+        catch (Exception exception)
         {
+            Dispatcher?.ReportComponentFailure(new CircuitBreakerFailure(circuitName, FluxgateMeter.Calls, ComponentOperations.MeterRecord, exception));
         }
     }
 
-    public void Transition(CircuitState oldState, CircuitState newState)
+    /// <summary>Counts a transition; called under the breaker's lock, so a failure is queued for delivery after it.</summary>
+    public void Transition_NeedsLock(CircuitState oldState, CircuitState newState)
     {
         if (!FluxgateMeter.Transitions.Enabled)
         {
@@ -64,8 +71,9 @@ internal sealed class BreakerTelemetry(string circuitName)
                 new KeyValuePair<string, object?>(FluxgateMetrics.OldStateTag, oldState.ToWireName()),
                 new KeyValuePair<string, object?>(FluxgateMetrics.NewStateTag, newState.ToWireName()));
         }
-        catch (Exception)
+        catch (Exception exception)
         {
+            Dispatcher?.QueueComponentFailure_NeedsLock(new CircuitBreakerFailure(circuitName, FluxgateMeter.Transitions, ComponentOperations.MeterRecord, exception));
         }
     }
 
@@ -82,6 +90,7 @@ internal sealed class BreakerTelemetry(string circuitName)
         }
         catch (Exception)
         {
+            // Counting a failure failed: reporting it would be one more failure to count, so it stops here.
         }
     }
 
@@ -98,6 +107,7 @@ internal sealed class BreakerTelemetry(string circuitName)
         }
         catch (Exception)
         {
+            // As in ListenerFailed: a failure while counting a failure stops here.
         }
     }
 #pragma warning restore CA1031

@@ -10,7 +10,7 @@ namespace Fluxgate;
 /// type is the call's result type. To write a custom one, override <see cref="IsFailure{TResult}(TResult)"/>. It is
 /// called for every result, on the caller's thread and outside the breaker's lock, so it must be thread-safe and quick.
 /// One that throws does not replace the call's result: the call counts as a failure and the fault is reported as a
-/// <see cref="ComponentFailure"/>.
+/// <see cref="CircuitBreakerFailure"/>.
 /// </remarks>
 public abstract class ResultTracker
 {

@@ -7,7 +7,7 @@ namespace Fluxgate;
 /// To write a custom tracker, override <see cref="IsFailure(Exception)"/>. It is called for every exception a protected
 /// call throws, on the caller's thread and outside the breaker's lock, so it must be thread-safe and quick. A tracker
 /// that throws does not replace the call's exception: the call counts as a failure and the fault is reported as a
-/// <see cref="ComponentFailure"/>.
+/// <see cref="CircuitBreakerFailure"/>.
 /// </remarks>
 public abstract class Tracker
 {

@@ -14,7 +14,7 @@ namespace Fluxgate;
 /// <see cref="CallContext"/> is all it needs). A composite passes its children to the <see cref="Tripper(Tripper[])"/>
 /// constructor (or overrides <see cref="GetChildren"/>) so the window counts the slow calls of every
 /// <see cref="SlowRate(double, TimeSpan)"/> in the tree; one that hides them reads 0 slow calls, and the breaker reports
-/// that as a <see cref="ComponentFailure"/> the first time it happens. A tripper that throws is reported the same way and
+/// that as a <see cref="CircuitBreakerFailure"/> the first time it happens. A tripper that throws is reported the same way and
 /// its answer taken as <see langword="false"/> (no transition); the caller still gets the call's own result.
 /// </para>
 /// </remarks>

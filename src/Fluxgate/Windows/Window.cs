@@ -18,7 +18,7 @@ namespace Fluxgate;
 /// breaker; code that reads it from elsewhere must synchronize, or read <see cref="CircuitBreaker.GetInfo"/>. Keep
 /// <see cref="GetMetric()"/> cheap (it runs after every outcome) and count the calls at least as slow as each of
 /// <see cref="SlowThresholds"/>. What the breaker guards: a window that throws is reported as a
-/// <see cref="ComponentFailure"/> and never reaches a caller (a failed <c>Record</c> may miss the outcome, a failed
+/// <see cref="CircuitBreakerFailure"/> and never reaches a caller (a failed <c>Record</c> may miss the outcome, a failed
 /// <c>GetMetric</c> means no decision, a failed <c>Reset</c> may keep the last period's outcomes); a
 /// <see cref="Metric"/> is validated when built. What it cannot guard: a window whose numbers are wrong makes the tripper
 /// decide on them.

@@ -198,6 +198,22 @@ public sealed class FleetCoordinatorTests
     }
 
     [Fact]
+    public void Heard_AnEchoOfAHeartbeatSentBeforeAFailure_DoesNotSayTheChannelWorks()
+    {
+        // A slow echo that arrives after the next operation failed proves nothing of the channel now: taken as proof, it
+        // would reconnect (and reset the warning throttle) between two failures.
+        var coordinator = new FleetCoordinator("x", new QuorumRule(2, 0.5), TimeSpan.FromSeconds(3));
+        var early = coordinator.Report(0);
+        coordinator.Failed();
+
+        Assert.Equal(PeerVerdict.Echo, coordinator.Heard(early, TimeSpan.FromSeconds(1)));
+        Assert.False(coordinator.IsConnected);
+
+        coordinator.Heard(coordinator.Report(0), TimeSpan.FromSeconds(2));
+        Assert.True(coordinator.IsConnected);
+    }
+
+    [Fact]
     public void Left_AReplicaThatLeaves_StopsCountingAtOnce()
     {
         var (a, b, c) = Three();

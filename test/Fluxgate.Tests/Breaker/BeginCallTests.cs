@@ -306,7 +306,7 @@ public class BeginCallTests
         var next = breaker.BeginCall();
         Assert.True(next.IsPermitted);
         var failure = Assert.Single(observer.Failures);
-        Assert.Same(breaker, failure.Component);
+        Assert.Same(breaker, failure.Source);
         Assert.Equal("CircuitBreakerCall.Complete", failure.Operation);
         Assert.IsType<InvalidOperationException>(failure.Exception);
         Assert.Contains("given to new calls", failure.Consequence, StringComparison.Ordinal);
@@ -547,14 +547,14 @@ public class BeginCallTests
         return (clock, breaker, observer);
     }
 
-    private sealed class RecordingObserver : ICircuitBreakerListener, IComponentFailureObserver
+    private sealed class RecordingObserver : ICircuitBreakerListener
     {
-        public ConcurrentQueue<ComponentFailure> Failures { get; } = new();
+        public ConcurrentQueue<CircuitBreakerFailure> Failures { get; } = new();
 
         public void OnStateChanged(Signal signal)
         {
         }
 
-        public void OnComponentFailure(ComponentFailure failure) => Failures.Enqueue(failure);
+        public void OnFailure(CircuitBreakerFailure failure) => Failures.Enqueue(failure);
     }
 }

@@ -6,18 +6,18 @@ namespace Fluxgate.Tests.Listeners;
 
 /// <summary>
 /// A custom part that throws never reaches a caller: the call's own result or exception is what the caller sees, the
-/// breaker carries on with a safe answer, and the fault is reported to <see cref="CircuitBreakerOptions.OnComponentFailure"/>
+/// breaker carries on with a safe answer, and the fault is reported to the listeners (<see cref="ICircuitBreakerListener.OnFailure"/>)
 /// and to listeners that observe component failures.
 /// </summary>
 public class ComponentFailureTests
 {
     private readonly FakeTimeProvider _clock = NewClock();
-    private readonly ConcurrentQueue<ComponentFailure> _reported = new();
+    private readonly ConcurrentQueue<CircuitBreakerFailure> _reported = new();
 
     private CircuitBreaker Breaker(Action<CircuitBreakerOptions> configure)
     {
         var options = Options(_clock);
-        options.OnComponentFailure = _reported.Enqueue;
+        options.Listeners.Add(new FailureRecorder(_reported.Enqueue));
         configure(options);
         return new CircuitBreaker(options);
     }
@@ -35,7 +35,7 @@ public class ComponentFailureTests
         Assert.Equal(1, sideEffects);
         var failure = Assert.Single(_reported);
         Assert.Equal("test", failure.CircuitName);
-        Assert.Same(tripper, failure.Component);
+        Assert.Same(tripper, failure.Source);
         Assert.Equal("Tripper.Evaluate", failure.Operation);
         Assert.IsType<InvalidOperationException>(failure.Exception);
         Assert.Contains("taken as false", failure.Consequence, StringComparison.Ordinal);
@@ -166,7 +166,7 @@ public class ComponentFailureTests
         var observer = new RecordingObserver();
         var options = Options(_clock);
         options.Tripper = new ThrowingTripper();
-        options.OnComponentFailure = _ => throw new InvalidOperationException("hook bug");
+        options.Listeners.Add(new FailureRecorder(_ => throw new InvalidOperationException("hook bug")));
         options.Listeners.Add(new ThrowingObserver());
         options.Listeners.Add(observer);
         var breaker = new CircuitBreaker(options);
@@ -189,7 +189,7 @@ public class ComponentFailureTests
         Assert.Equal(CircuitState.Closed, breaker.State);
         var failure = Assert.Single(_reported);
         Assert.Equal("Tripper.SlowThreshold", failure.Operation);
-        Assert.Same(hidden, failure.Component);
+        Assert.Same(hidden, failure.Source);
         Assert.Contains("GetChildren", failure.Exception.Message, StringComparison.Ordinal);
         Assert.Contains("1s", failure.Exception.Message, StringComparison.Ordinal);
     }
@@ -230,7 +230,7 @@ public class ComponentFailureTests
     [InlineData("Something.Else", "the breaker carried on")]
     public void Consequence_SaysWhatTheBreakerDidInstead(string operation, string consequence)
     {
-        var failure = new ComponentFailure("payments", new ThrowingTripper(), operation, new InvalidOperationException());
+        var failure = new CircuitBreakerFailure("payments", new ThrowingTripper(), operation, new InvalidOperationException());
 
         Assert.Equal(consequence, failure.Consequence);
         Assert.Equal($"payments: {operation} of ThrowingTripper threw InvalidOperationException; {consequence}", failure.ToString());
@@ -279,23 +279,23 @@ public class ComponentFailureTests
         protected override IEnumerable<Tripper> GetChildren() => [inner];
     }
 
-    private sealed class RecordingObserver : ICircuitBreakerListener, IComponentFailureObserver
+    private sealed class RecordingObserver : ICircuitBreakerListener
     {
-        public ConcurrentQueue<ComponentFailure> Failures { get; } = new();
+        public ConcurrentQueue<CircuitBreakerFailure> Failures { get; } = new();
 
         public void OnStateChanged(Signal signal)
         {
         }
 
-        public void OnComponentFailure(ComponentFailure failure) => Failures.Enqueue(failure);
+        public void OnFailure(CircuitBreakerFailure failure) => Failures.Enqueue(failure);
     }
 
-    private sealed class ThrowingObserver : ICircuitBreakerListener, IComponentFailureObserver
+    private sealed class ThrowingObserver : ICircuitBreakerListener
     {
         public void OnStateChanged(Signal signal)
         {
         }
 
-        public void OnComponentFailure(ComponentFailure failure) => throw new InvalidOperationException("observer bug");
+        public void OnFailure(CircuitBreakerFailure failure) => throw new InvalidOperationException("observer bug");
     }
 }

@@ -39,7 +39,7 @@ public class ListenerTests
     [Fact]
     public void ThrowingListener_NeverReachesTheCallerAndIsReported()
     {
-        var failures = new List<ListenerFailure>();
+        var failures = new List<CircuitBreakerFailure>();
         var observer = new ObservingListener();
         var after = new RecordingListener();
         var thrower = new ThrowingListener();
@@ -47,7 +47,7 @@ public class ListenerTests
         options.Listeners.Add(thrower);
         options.Listeners.Add(observer);
         options.Listeners.Add(after);
-        options.OnListenerFailure = failures.Add;
+        options.Listeners.Add(new FailureRecorder(failures.Add));
         var breaker = new CircuitBreaker(options);
 
         breaker.Fail(_clock);                             // the caller sees its own exception only
@@ -55,9 +55,9 @@ public class ListenerTests
 
         Assert.Equal(2, after.Signals.Count);
         Assert.Equal(2, failures.Count);
-        Assert.Same(thrower, failures[0].Listener);
+        Assert.Same(thrower, failures[0].Source);
         Assert.Equal("test", failures[0].CircuitName);
-        Assert.Equal(CircuitState.Open, failures[0].Signal.NewState);
+        Assert.Equal(CircuitState.Open, failures[0].Signal!.Value.NewState);
         Assert.Equal("listener bug", failures[0].Exception.Message);
         Assert.Equal(failures, observer.Failures);
     }
@@ -68,7 +68,7 @@ public class ListenerTests
         var options = Options(_clock, Tripper.FailureStreak(1));
         options.Listeners.Add(new ThrowingListener());
         options.Listeners.Add(new ThrowingObserver());
-        options.OnListenerFailure = _ => throw new InvalidOperationException("hook bug");
+        options.Listeners.Add(new FailureRecorder(_ => throw new InvalidOperationException("hook bug")));
         var breaker = new CircuitBreaker(options);
 
         breaker.Fail(_clock);
@@ -162,11 +162,11 @@ public class ListenerTests
     [Fact]
     public async Task AsyncListener_ThatThrows_IsReportedAndLaterSignalsStillArrive()
     {
-        var reported = new TaskCompletionSource<ListenerFailure>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reported = new TaskCompletionSource<CircuitBreakerFailure>(TaskCreationOptions.RunContinuationsAsynchronously);
         var listener = new ThrowingAsyncListener();
         var options = Options(_clock, Tripper.FailureStreak(1));
         options.Listeners.Add(listener);
-        options.OnListenerFailure = f => reported.TrySetResult(f);
+        options.Listeners.Add(new FailureRecorder(f => reported.TrySetResult(f)));
         var breaker = new CircuitBreaker(options);
 
         breaker.Fail(_clock);
@@ -174,20 +174,20 @@ public class ListenerTests
         await breaker.FlushListenersAsync();
 
         var failure = await reported.Task;
-        Assert.Same(listener, failure.Listener);
-        Assert.Equal(CircuitState.Open, failure.Signal.NewState);
+        Assert.Same(listener, failure.Source);
+        Assert.Equal(CircuitState.Open, failure.Signal!.Value.NewState);
         Assert.Equal(2, listener.Calls);
     }
 
     [Fact]
     public async Task AsyncListener_ThatHangs_TimesOutIsReportedAndDeliveryMovesOn()
     {
-        var failures = new ConcurrentQueue<ListenerFailure>();
+        var failures = new ConcurrentQueue<CircuitBreakerFailure>();
         var listener = new HangingAsyncListener();
         var options = Options(_clock, Tripper.FailureStreak(1));
         options.AsyncListenerTimeout = TimeSpan.FromSeconds(5);
         options.Listeners.Add(listener);
-        options.OnListenerFailure = failures.Enqueue;
+        options.Listeners.Add(new FailureRecorder(failures.Enqueue));
         var breaker = new CircuitBreaker(options);
 
         breaker.Fail(_clock);
@@ -199,7 +199,7 @@ public class ListenerTests
 
         var failure = Assert.Single(failures);
         Assert.IsType<TimeoutException>(failure.Exception);
-        Assert.Equal(CircuitState.Open, failure.Signal.NewState);
+        Assert.Equal(CircuitState.Open, failure.Signal!.Value.NewState);
         Assert.True(listener.TokenWasCancelled);
         Assert.Equal([CircuitState.Open, CircuitState.Closed], listener.Received);
     }
@@ -258,10 +258,10 @@ public class ListenerTests
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         release.SetResult();
         var listener = new RecordingAsyncListener(release.Task);
-        var failures = new ConcurrentQueue<ListenerFailure>();
+        var failures = new ConcurrentQueue<CircuitBreakerFailure>();
         var options = Options(_clock, Tripper.FailureStreak(1));
         options.AsyncListenerTimeout = CircuitBreakerOptions.MaxAsyncListenerTimeout;
-        options.OnListenerFailure = failures.Enqueue;
+        options.Listeners.Add(new FailureRecorder(failures.Enqueue));
         options.Listeners.Add(listener);
         var breaker = new CircuitBreaker(options);
 
@@ -277,13 +277,13 @@ public class ListenerTests
     public async Task AsyncListener_WhoseTimeoutTimerCannotBeCreated_IsReportedAndTheQueueGoesOn()
     {
         // A TimeProvider whose timers throw stands for anything that breaks before the listener is even called.
-        var failures = new ConcurrentQueue<ListenerFailure>();
+        var failures = new ConcurrentQueue<CircuitBreakerFailure>();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         release.SetResult();
         var listener = new RecordingAsyncListener(release.Task);
         var options = Options(_clock, Tripper.FailureStreak(1));
         options.TimeProvider = new TimerlessClock(_clock);
-        options.OnListenerFailure = failures.Enqueue;
+        options.Listeners.Add(new FailureRecorder(failures.Enqueue));
         options.Listeners.Add(listener);
         var breaker = new CircuitBreaker(options);
 
@@ -368,11 +368,11 @@ public class ListenerTests
     [Fact]
     public async Task AsyncListener_ThatThrowsBeforeReturningATask_IsReportedAndLaterSignalsStillArrive()
     {
-        var failures = new ConcurrentQueue<ListenerFailure>();
+        var failures = new ConcurrentQueue<CircuitBreakerFailure>();
         var listener = new EagerlyThrowingAsyncListener();
         var options = Options(_clock, Tripper.FailureStreak(1));
         options.Listeners.Add(listener);
-        options.OnListenerFailure = failures.Enqueue;
+        options.Listeners.Add(new FailureRecorder(failures.Enqueue));
         var breaker = new CircuitBreaker(options);
 
         breaker.Fail(_clock);
@@ -381,7 +381,7 @@ public class ListenerTests
 
         var failure = Assert.Single(failures);
         Assert.Equal("eager listener bug", failure.Exception.Message);
-        Assert.Equal(CircuitState.Open, failure.Signal.NewState);
+        Assert.Equal(CircuitState.Open, failure.Signal!.Value.NewState);
         Assert.Equal([CircuitState.Open, CircuitState.Closed], listener.Received);
     }
 
@@ -399,8 +399,8 @@ public class ListenerTests
 
         breaker.Fail(_clock);
 
-        Assert.Same(other, Assert.Single(selfObserving.Observed).Listener);
-        Assert.Same(selfObserving, Assert.Single(other.Observed).Listener);
+        Assert.Same(other, Assert.Single(selfObserving.Observed).Source);
+        Assert.Same(selfObserving, Assert.Single(other.Observed).Source);
     }
 
     private sealed class DelegateListener(Action<Signal> onSignal) : ICircuitBreakerListener
@@ -413,24 +413,24 @@ public class ListenerTests
         public void OnStateChanged(Signal signal) => throw new InvalidOperationException("listener bug");
     }
 
-    private sealed class ObservingListener : ICircuitBreakerListener, IListenerFailureObserver
+    private sealed class ObservingListener : ICircuitBreakerListener
     {
-        public List<ListenerFailure> Failures { get; } = [];
+        public List<CircuitBreakerFailure> Failures { get; } = [];
 
         public void OnStateChanged(Signal signal)
         {
         }
 
-        public void OnListenerFailure(ListenerFailure failure) => Failures.Add(failure);
+        public void OnFailure(CircuitBreakerFailure failure) => Failures.Add(failure);
     }
 
-    private sealed class ThrowingObserver : ICircuitBreakerListener, IListenerFailureObserver
+    private sealed class ThrowingObserver : ICircuitBreakerListener
     {
         public void OnStateChanged(Signal signal)
         {
         }
 
-        public void OnListenerFailure(ListenerFailure failure) => throw new InvalidOperationException("observer bug");
+        public void OnFailure(CircuitBreakerFailure failure) => throw new InvalidOperationException("observer bug");
     }
 
     private sealed class RecordingAsyncListener(Task release) : IAsyncCircuitBreakerListener
@@ -516,13 +516,13 @@ public class ListenerTests
         }
     }
 
-    private sealed class FailingObserver : ICircuitBreakerListener, IListenerFailureObserver
+    private sealed class FailingObserver : ICircuitBreakerListener
     {
-        public List<ListenerFailure> Observed { get; } = [];
+        public List<CircuitBreakerFailure> Observed { get; } = [];
 
         public void OnStateChanged(Signal signal) => throw new InvalidOperationException("observer's own bug");
 
-        public void OnListenerFailure(ListenerFailure failure) => Observed.Add(failure);
+        public void OnFailure(CircuitBreakerFailure failure) => Observed.Add(failure);
     }
 
     /// <summary>Delegates to a fake clock, but refuses to create timers.</summary>

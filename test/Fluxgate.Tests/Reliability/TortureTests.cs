@@ -27,7 +27,7 @@ public class TortureTests(ITestOutputHelper output)
         var asyncListener = new RecordingAsyncListener();
         CircuitBreaker? breaker = null;
         var reentrant = new ReentrantListener(() => breaker!);
-        var failures = new ConcurrentQueue<ListenerFailure>();
+        var failures = new ConcurrentQueue<CircuitBreakerFailure>();
         var options = new CircuitBreakerOptions
         {
             Name = "torture",
@@ -38,8 +38,7 @@ public class TortureTests(ITestOutputHelper output)
             Permit = new ProbeMarkingPermit(0.7),
             MaxHalfOpenCalls = 3,
             TimeProvider = clock,
-            Listeners = { ordered, reentrant, new ThrowingListener(), asyncListener },
-            OnListenerFailure = failures.Enqueue,
+            Listeners = { ordered, reentrant, new ThrowingListener(), asyncListener, new FailureRecorder(failures.Enqueue) },
         };
         breaker = new CircuitBreaker(options);
         var certain = new ConcurrentDictionary<DateTimeOffset, int>();

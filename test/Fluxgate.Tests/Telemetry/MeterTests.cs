@@ -255,10 +255,12 @@ public sealed class MeterTests : IDisposable
         throwing.SetMeasurementEventCallback<double>((_, _, tags, _) => ThrowForThisBreaker(tags));
         throwing.Start();
         var recording = new RecordingListener();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<CircuitBreakerFailure>();
         var options = TestKit.Options(_clock, Tripper.FailureStreak(1));
         options.Name = _name;
         options.Listeners.Add(recording);
         options.Listeners.Add(new Throwing());                       // its failure is counted by the meter, which throws too
+        options.Listeners.Add(new FailureRecorder(failures.Enqueue));
         var breaker = new CircuitBreaker(options);
         var faulty = TestKit.Options(_clock, new ThrowingTripper());
         faulty.Name = _name;
@@ -271,6 +273,11 @@ public sealed class MeterTests : IDisposable
 
         Assert.Equal(CircuitState.Open, rejection.State);
         Assert.Equal([(CircuitState.Closed, CircuitState.Open)], recording.Transitions);
+
+        // The meter's failures go through the one channel, the others' too: calls (twice), the rejection, the transition.
+        Assert.Equal(4, failures.Count(f => f.Operation == "Meter.Record"));
+        Assert.Contains(failures, f => f.Operation == "Listener.OnStateChanged");
+        Assert.All(failures.Where(f => f.Operation == "Meter.Record"), f => Assert.Equal("a broken meter listener", f.Exception.Message));
     }
 
     private void ThrowForThisBreaker(ReadOnlySpan<KeyValuePair<string, object?>> tags)
