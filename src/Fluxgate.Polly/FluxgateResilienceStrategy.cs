@@ -29,17 +29,7 @@ internal sealed class FluxgateResilienceStrategy(
             return Outcome.FromExceptionAsValueTask<TResult>(selectionFailure);
         }
 
-        CircuitBreakerCall call;
-        try
-        {
-            call = circuit.BeginCall();
-        }
-#pragma warning disable CA1031 // Only a Debug build of Fluxgate throws here (a call of this breaker leaked elsewhere): an outcome, as Polly expects.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            return Outcome.FromExceptionAsValueTask<TResult>(exception);
-        }
+        var call = circuit.BeginCall();
 
         if (call.EnteredHalfOpen)
         {

@@ -28,6 +28,7 @@ public sealed class FaultTests : IAsyncLifetime
         var (a, breakerA) = await Replicas("a", "b", "c");
         var (breakerB, breakerC) = (Breaker("b"), Breaker("c"));
 
+        var before = Warnings("FleetRedisUnavailable"); // a slow start may have warned already
         _server.Kill();
         for (var i = 0; i < 3; i++)
         {
@@ -37,7 +38,7 @@ public sealed class FaultTests : IAsyncLifetime
         Assert.Equal(42, breakerA.Succeed(_kit.Clock));
         breakerA.Fail(_kit.Clock);
         Assert.Equal(CircuitState.Open, breakerA.State); // the breaker works on its own
-        Assert.Equal(3, Warnings("FleetRedisUnavailable"));  // one per replica, not one per heartbeat
+        Assert.Equal(before + 3, Warnings("FleetRedisUnavailable"));  // one per replica, not one per heartbeat
 
         _server.Restart();
         await UntilTickingAsync(() => Warnings("FleetRedisRestored") >= 3, "every replica publishes again");
@@ -101,12 +102,13 @@ public sealed class FaultTests : IAsyncLifetime
         var (_, breakerA) = await Replicas("a", "b", "c");
         var (breakerB, breakerC) = (Breaker("b"), Breaker("c"));
 
+        var before = Warnings("FleetRedisUnavailable"); // a slow start may have warned already
         _server.Pause();
         try
         {
             await _kit.TickAllAsync(); // each publish times out (asyncTimeout is 1 s here); nothing is thrown
             Assert.Equal(42, breakerA.Succeed(_kit.Clock));
-            Assert.Equal(3, Warnings("FleetRedisUnavailable"));
+            Assert.Equal(before + 3, Warnings("FleetRedisUnavailable"));
         }
         finally
         {

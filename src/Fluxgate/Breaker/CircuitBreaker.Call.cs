@@ -21,12 +21,6 @@ public sealed partial class CircuitBreaker
     /// </remarks>
     public CircuitBreakerCall BeginCall()
     {
-#if DEBUG
-        if (Interlocked.Exchange(ref _unreportedCall, null) is { } unreported)
-        {
-            throw new InvalidOperationException(unreported);
-        }
-#endif
         var period = _period;
         if (period.State == CircuitState.ForcedOpen)
         {
@@ -78,10 +72,9 @@ public sealed partial class CircuitBreaker
         return true;
     }
 
-#if DEBUG
-    /// <summary>Debug builds: remembers a permitted call that was collected unreported, so the next <see cref="BeginCall"/> throws.</summary>
-    internal void NoteUnreportedCall(string message) => Volatile.Write(ref _unreportedCall, message);
-#endif
+    /// <summary>Tells the listeners of a misuse of <see cref="BeginCall"/>'s calls (a second report), which is ignored.</summary>
+    internal void ReportMisuse(Exception exception) =>
+        _dispatcher.ReportComponentFailure(new CircuitBreakerFailure(Name, this, ComponentOperations.CallComplete, exception));
 
     /// <summary>Creates the exception describing a rejection by <see cref="BeginCall"/>; the rejection was counted when it happened.</summary>
     internal CallNotPermittedException DescribeRejection(Period period, long start) => new(Name, period.State, RetryAfter(period, start));
@@ -89,15 +82,14 @@ public sealed partial class CircuitBreaker
     /// <summary>Gets the time until a probe may go through, for a call rejected by <paramref name="period"/> at <paramref name="start"/>.</summary>
     internal TimeSpan? RetryAfterRejection(Period period, long start) => RetryAfter(period, start);
 
-#if DEBUG
-    private string? _unreportedCall;
-#endif
+    /// <summary>Whether each probe's lease keeps the stack that began it, for the report of a lost probe (an <see cref="AppContext"/> switch, off by default: a stack costs an allocation and a walk per probe).</summary>
+    private static readonly bool s_captureStacks = AppContext.TryGetSwitch("Fluxgate.CircuitBreakerCall.CaptureStacks", out var capture) && capture;
 
     private long ClaimProbeLease(Period period, long start)
     {
         var leases = _probeLeases ?? Interlocked.CompareExchange(ref _probeLeases, new ProbeLeases(), null) ?? _probeLeases;
         var expiry = period.ProbeLeaseTicks < 0 || start > long.MaxValue - period.ProbeLeaseTicks ? long.MaxValue : start + period.ProbeLeaseTicks;
-        return leases.Claim(expiry);
+        return leases.Claim(expiry, s_captureStacks ? Environment.StackTrace : null);
     }
 
     /// <summary>
@@ -113,11 +105,14 @@ public sealed partial class CircuitBreaker
 #endif
         private long[] _ids = new long[4];
         private long[] _expiries = new long[4];
+        private string?[] _stacks = new string?[4];
         private int _count;
         private long _lastId;
 
         /// <summary>Takes a lease that runs out at <paramref name="expiry"/>; returns its id (never <see cref="NoProbe"/>).</summary>
-        public long Claim(long expiry)
+        /// <param name="expiry">When the lease runs out (timestamp).</param>
+        /// <param name="stack">Where the call began, when stacks are captured.</param>
+        public long Claim(long expiry, string? stack)
         {
             lock (_gate)
             {
@@ -125,11 +120,13 @@ public sealed partial class CircuitBreaker
                 {
                     Array.Resize(ref _ids, _count * 2);
                     Array.Resize(ref _expiries, _count * 2);
+                    Array.Resize(ref _stacks, _count * 2);
                 }
 
                 var id = ++_lastId;
                 _ids[_count] = id;
                 _expiries[_count] = expiry;
+                _stacks[_count] = stack;
                 _count++;
                 return id;
             }
@@ -153,9 +150,10 @@ public sealed partial class CircuitBreaker
             }
         }
 
-        /// <summary>Ends every lease that has run out by <paramref name="now"/>; returns how many.</summary>
-        public int ReclaimExpired(long now)
+        /// <summary>Ends every lease that has run out by <paramref name="now"/>; returns how many, and the stacks that began them (when captured).</summary>
+        public int ReclaimExpired(long now, out List<string>? stacks)
         {
+            stacks = null;
             lock (_gate)
             {
                 var reclaimed = 0;
@@ -163,6 +161,11 @@ public sealed partial class CircuitBreaker
                 {
                     if (_expiries[i] <= now)
                     {
+                        if (_stacks[i] is { } stack)
+                        {
+                            (stacks ??= []).Add(stack);
+                        }
+
                         RemoveAt(i);
                         reclaimed++;
                     }
@@ -177,6 +180,8 @@ public sealed partial class CircuitBreaker
             _count--;
             _ids[index] = _ids[_count];
             _expiries[index] = _expiries[_count];
+            _stacks[index] = _stacks[_count];
+            _stacks[_count] = null;
         }
     }
 }

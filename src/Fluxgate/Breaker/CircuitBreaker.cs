@@ -322,7 +322,8 @@ public sealed partial class CircuitBreaker
     /// <returns><see langword="true"/> when a slot was given back.</returns>
     private bool ReclaimExpiredProbes(long now)
     {
-        var reclaimed = _probeLeases?.ReclaimExpired(now) ?? 0;
+        List<string>? stacks = null;
+        var reclaimed = _probeLeases?.ReclaimExpired(now, out stacks) ?? 0;
         if (reclaimed == 0)
         {
             return false;
@@ -334,7 +335,10 @@ public sealed partial class CircuitBreaker
             this,
             ComponentOperations.CallComplete,
             new InvalidOperationException(
-                $"{reclaimed} half-open call(s) begun with BeginCall were not reported within the probe lease (CircuitBreakerOptions.ProbeLease): presumed lost, their probe slots were given to new calls. Report every permitted CircuitBreakerCall exactly once (Complete, Fail or Abandon), also when the caller gives up; if calls legitimately take longer, raise ProbeLease.")));
+                $"{reclaimed} half-open call(s) begun with BeginCall were not reported within the probe lease (CircuitBreakerOptions.ProbeLease): presumed lost, their probe slots were given to new calls. Report every permitted CircuitBreakerCall exactly once (Complete, Fail or Abandon), also when the caller gives up; if calls legitimately take longer, raise ProbeLease."
+                + (stacks is null
+                    ? " (Turn the AppContext switch Fluxgate.CircuitBreakerCall.CaptureStacks on to see where they began.)"
+                    : $" They began at:{Environment.NewLine}{string.Join(Environment.NewLine + "--" + Environment.NewLine, stacks)}"))));
         return true;
     }
 

@@ -190,7 +190,21 @@ Console.WriteLine("Redis fleet");
     }
 }
 
-// 6. Bad input gets a clear error naming the parameter.
+// 6. BeginCall behaves in the Release package as in the repository's Debug tests: a second report through one value is
+// ignored and told to the listeners; nothing of a Debug-only guard is left.
+Console.WriteLine("BeginCall");
+{
+    var failures = new List<CircuitBreakerFailure>();
+    var options = new CircuitBreakerOptions { Name = "calls" };
+    options.Listeners.Add(new FailureCollector(failures));
+    var breaker = new CircuitBreaker(options);
+    var call = breaker.BeginCall();
+    call.Complete(1);
+    call.Complete(2);
+    Check(breaker.GetInfo().Metrics.TotalCount == 1 && failures is [{ Operation: "CircuitBreakerCall.Complete" }], $"a second report is ignored and told to the listeners ({breaker.GetInfo().Metrics.TotalCount} recorded, {failures.Count} told)");
+}
+
+// 7. Bad input gets a clear error naming the parameter.
 Console.WriteLine("Validation");
 {
     var error = Record(() => new CountWindow(0));
@@ -290,4 +304,13 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
             owner.Messages.Enqueue(formatter(state, exception));
     }
+}
+
+internal sealed class FailureCollector(List<CircuitBreakerFailure> failures) : ICircuitBreakerListener
+{
+    public void OnStateChanged(Signal signal)
+    {
+    }
+
+    public void OnFailure(CircuitBreakerFailure failure) => failures.Add(failure);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Fluxgate.Tests.Support;
 using static Fluxgate.Tests.Breaker.StateMachine.StateMachineKit;
 using static Fluxgate.Tests.Support.TestKit;
@@ -479,38 +478,54 @@ public class BeginCallTests
         probes.Where(p => p.IsPermitted).ToList().ForEach(p => p.Abandon());
     }
 
-#if DEBUG
     [Fact]
-    public void Report_Twice_ThrowsInDebugBuilds()
+    public void Report_TwiceThroughOneValue_IsIgnored_AndToldToTheListeners()
     {
-        var breaker = new CircuitBreaker(Options(NewClock()));
+        var observer = new RecordingObserver();
+        var options = Options(NewClock());
+        options.Listeners.Add(observer);
+        var breaker = new CircuitBreaker(options);
         var call = breaker.BeginCall();
-        var copy = call;
         call.Complete(1);
 
-        Assert.Contains("already reported", Assert.Throws<InvalidOperationException>(() => copy.Fail(new TrackedException())).Message, StringComparison.Ordinal);
-        Assert.Equal(1, breaker.GetInfo().Metrics.TotalCount);
+        Assert.Null(call.Fail(new TrackedException()));
+        call.Abandon();
+
+        Assert.Equal((1, 0), (breaker.GetInfo().Metrics.TotalCount, breaker.GetInfo().Metrics.FailureCount));
+        Assert.Equal(2, observer.Failures.Count);
+        Assert.All(observer.Failures, f => Assert.Equal("CircuitBreakerCall.Complete", f.Operation));
+        Assert.Contains("reported a second time", observer.Failures.First().Exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void PermittedCall_CollectedUnreported_MakesTheNextBeginCallThrowInDebugBuilds()
+    public void Probe_ReportedTwiceThroughOneValue_GivesItsSlotBackOnce()
     {
-        var breaker = new CircuitBreaker(Options(NewClock()));
+        var (_, breaker, observer) = HalfOpenWithOneSlotObserved(Tripper.FailureStreak(2));
+        var probe = breaker.BeginCall();
+        probe.Abandon();
+        probe.Abandon(); // a second give-back would let two probes in at once
 
-        BeginAndForget(breaker);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-
-        var error = Assert.Throws<InvalidOperationException>(() => breaker.BeginCall());
-        Assert.Contains("'test' permitted while closed was never reported", error.Message, StringComparison.Ordinal);
-        var after = breaker.BeginCall();
-        Assert.True(after.IsPermitted);
-        after.Abandon();
+        var first = breaker.BeginCall();
+        Assert.True(first.IsPermitted);
+        Assert.False(breaker.BeginCall().IsPermitted);
+        first.Abandon();
+        Assert.Single(observer.Failures);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void BeginAndForget(CircuitBreaker breaker) => Assert.True(breaker.BeginCall().IsPermitted);
-#endif
+    [Fact]
+    public void LostProbe_ReclaimedAfterItsLease_IsReportedWithoutAStackByDefault()
+    {
+        var (clock, breaker, observer) = HalfOpenWithOneSlotObserved(Tripper.FailureStreak(2));
+        Assert.True(breaker.BeginCall().IsPermitted); // never reported
+        clock.Advance(CircuitBreakerOptions.DefaultProbeLease);
+
+        var next = breaker.BeginCall();
+
+        Assert.True(next.IsPermitted);
+        next.Abandon();
+        var failure = Assert.Single(observer.Failures);
+        Assert.Contains("Fluxgate.CircuitBreakerCall.CaptureStacks", failure.Exception.Message, StringComparison.Ordinal); // how to see where
+    }
 
     private static void InterlockedMax(ref int target, int value)
     {
