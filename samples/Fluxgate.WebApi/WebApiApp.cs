@@ -18,14 +18,13 @@ internal static class WebApiApp
         var downstreamUrl = builder.Configuration["Sample:DownstreamUrl"] ?? "http://127.0.0.1:5081";
         builder.WebHost.UseUrls(apiUrl, downstreamUrl);
 
-        // Breakers from appsettings.json (Fluxgate:Breakers), each exported to Prometheus as well as logged: the original's
-        // series from the PrometheusListener, and the core meter's (calls, durations, …) under the names OpenTelemetry's
-        // Prometheus exporter gives them. prometheus-net's own meter adapter would publish the meter again, misnamed.
+        // Breakers from appsettings.json (Fluxgate:Breakers), exported to Prometheus as well as logged: the core meter's
+        // series (state, transitions, calls, durations, failures) under the names OpenTelemetry's Prometheus exporter gives
+        // them. (PrometheusListener is the other exporter, for dashboards built on the Python library's series: one of the
+        // two per registry.) prometheus-net's own meter adapter would publish the meter again, misnamed.
         Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i => i.Meter.Name != FluxgateMetrics.MeterName);
         builder.Services.AddSingleton(_ => new FluxgateMeterExporter(Metrics.DefaultRegistry));
-        var prometheus = new PrometheusListener();
         builder.Services.AddCircuitBreakers(builder.Configuration.GetSection("Fluxgate"));
-        builder.Services.ConfigureAll<CircuitBreakerOptions>(o => o.Listeners.Add(prometheus));
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Downstream>();
@@ -36,14 +35,8 @@ internal static class WebApiApp
         builder.Services.AddHealthChecks().AddCircuitBreakers();
 
         var app = builder.Build();
-        app.Services.GetRequiredService<FluxgateMeterExporter>();   // listens from now on; disposed with the app
+        app.Services.GetRequiredService<FluxgateMeterExporter>();   // listens from now on (the state gauge covers every breaker); disposed with the app
         app.UseExceptionHandler();
-
-        // Publish every breaker's state at start, so dashboards see them before their first transition.
-        foreach (var breaker in app.Services.GetRequiredService<CircuitBreakerRegistry>().Breakers)
-        {
-            prometheus.Track(breaker);
-        }
 
         var downstreamPort = new Uri(downstreamUrl).Port;
         var apiPort = new Uri(apiUrl).Port;

@@ -50,6 +50,7 @@ public sealed class FluxgateMeterExporter : IDisposable
     private static readonly double[] s_durationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
     private readonly MeterListener _listener = new();
+    private readonly CollectorRegistry _registry;
     private readonly Counter _calls;
     private readonly Histogram _duration;
     private readonly Counter _transitions;
@@ -71,9 +72,12 @@ public sealed class FluxgateMeterExporter : IDisposable
     /// <summary>Creates an exporter to <paramref name="registry"/>, listening at once.</summary>
     /// <param name="registry">The registry the series are created in.</param>
     /// <exception cref="ArgumentNullException"><paramref name="registry"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">A <see cref="PrometheusListener"/> exports to <paramref name="registry"/> already: one of the two per registry.</exception>
     public FluxgateMeterExporter(CollectorRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
+        RegistryClaims.Take(registry, RegistryClaims.Kind.MeterExporter);
+        _registry = registry;
         var factory = Metrics.WithCustomRegistry(registry);
         _calls = factory.CreateCounter(CallsMetricName, "Calls through circuit breakers, by outcome (success, failure, ignored, rejected).", "circuit_name", "outcome");
         _duration = factory.CreateHistogram(CallDurationMetricName, "Duration of calls through circuit breakers, in seconds.", new HistogramConfiguration { LabelNames = ["circuit_name", "outcome"], Buckets = s_durationBuckets });
@@ -129,8 +133,14 @@ public sealed class FluxgateMeterExporter : IDisposable
     /// <summary>Stops listening. The series already exported stay in the registry.</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
         _disposed = true;
         _listener.Dispose();
+        RegistryClaims.Release(_registry);
     }
 
     private void OnMeasurement(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)

@@ -35,9 +35,11 @@ public sealed class PrometheusListener : ICircuitBreakerListener
     /// <summary>Creates a listener that exports to <paramref name="registry"/>.</summary>
     /// <param name="registry">The registry; listeners on the same registry share the two metrics.</param>
     /// <exception cref="ArgumentNullException"><paramref name="registry"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">A <see cref="FluxgateMeterExporter"/> exports to <paramref name="registry"/> already: one of the two per registry.</exception>
     public PrometheusListener(CollectorRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
+        RegistryClaims.Take(registry, RegistryClaims.Kind.Listener);
         var factory = Metrics.WithCustomRegistry(registry);
         _state = factory.CreateGauge(StateMetricName, "Current state of the circuit breaker", "circuit_name", "state");
         _transitions = factory.CreateCounter(TransitionMetricName, "Count of state transitions for circuit breakers", "circuit_name", "old_state", "new_state");

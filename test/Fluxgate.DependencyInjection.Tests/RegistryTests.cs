@@ -14,13 +14,10 @@ public sealed class RegistryTests : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(_clock);
         services.AddCircuitBreaker("tenant_api", o => o.Tripper = Tripper.FailureStreak(1));
-        services.AddCircuitBreakerRegistry(o =>
-        {
-            o.IdleTimeout = TimeSpan.FromMinutes(10);
-            o.OnEvicted = b => _evicted.Add(b.Name);
-        });
+        services.AddCircuitBreakerRegistry(o => o.IdleTimeout = TimeSpan.FromMinutes(10));
         _provider = services.BuildServiceProvider();
         _registry = _provider.GetRequiredService<CircuitBreakerRegistry>();
+        _registry.BreakerRemoved += (_, e) => _evicted.Add(e.Breaker.Name);
     }
 
     public void Dispose() => _provider.Dispose();

@@ -110,4 +110,21 @@ public sealed class FluxgateMeterExporterTests : IDisposable
 public sealed class MeterSerial
 {
     public const string Name = "Fluxgate meter";
+
+    [Fact]
+    public void BothExporters_OnOneRegistry_AreRefused_SoNoSeriesIsPublishedTwice()
+    {
+        var registry = Metrics.NewCustomRegistry();
+        _ = new PrometheusListener(registry);
+        _ = new PrometheusListener(registry); // more of one kind share it
+
+        var error = Assert.Throws<InvalidOperationException>(() => new FluxgateMeterExporter(registry));
+        Assert.Contains("Use one of the two", error.Message, StringComparison.Ordinal);
+
+        var other = Metrics.NewCustomRegistry();
+        var exporter = new FluxgateMeterExporter(other);
+        Assert.Contains("PrometheusListener would publish them again", Assert.Throws<InvalidOperationException>(() => new PrometheusListener(other)).Message, StringComparison.Ordinal);
+        exporter.Dispose();
+        _ = new PrometheusListener(other); // the exporter gone, the registry may change sides
+    }
 }

@@ -19,21 +19,34 @@ public sealed class WebApiSampleTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var apiUrl = $"http://127.0.0.1:{LoopbackServer.FreePort()}";
-        var downstreamUrl = $"http://127.0.0.1:{LoopbackServer.FreePort()}";
-        _api = new Uri(apiUrl + "/");
-        _app = WebApiApp.Build([], builder =>
+        // The sample listens on two ports it is given. A port found free may be taken by another process before the
+        // sample binds it (the suites run in parallel): then start again on two others.
+        for (var attempt = 1; ; attempt++)
         {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            var apiUrl = $"http://127.0.0.1:{LoopbackServer.FreePort()}";
+            var downstreamUrl = $"http://127.0.0.1:{LoopbackServer.FreePort()}";
+            _api = new Uri(apiUrl + "/");
+            _app = WebApiApp.Build([], builder =>
             {
-                ["Sample:ApiUrl"] = apiUrl,
-                ["Sample:DownstreamUrl"] = downstreamUrl,
-                ["Fluxgate:Breakers:inventory:Permit"] = "All()",          // deterministic probes
-                ["Fluxgate:Breakers:inventory:Retry"] = "Cooldown(10s)",
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["Sample:ApiUrl"] = apiUrl,
+                    ["Sample:DownstreamUrl"] = downstreamUrl,
+                    ["Fluxgate:Breakers:inventory:Permit"] = "All()",          // deterministic probes
+                    ["Fluxgate:Breakers:inventory:Retry"] = "Cooldown(10s)",
+                });
+                builder.Services.AddSingleton<TimeProvider>(_clock);
             });
-            builder.Services.AddSingleton<TimeProvider>(_clock);
-        });
-        await _app.StartAsync();
+            try
+            {
+                await _app.StartAsync();
+                return;
+            }
+            catch (IOException exception) when (attempt < 5 && exception.Message.Contains("address already in use", StringComparison.Ordinal))
+            {
+                await _app.DisposeAsync();
+            }
+        }
     }
 
     public async Task DisposeAsync()
@@ -81,8 +94,9 @@ public sealed class WebApiSampleTests : IAsyncLifetime
         Assert.Equal("open", check.GetProperty("data").GetProperty("inventory").GetProperty("state").GetString());
 
         var metrics = await (await Get("metrics")).Content.ReadAsStringAsync();
-        Assert.Contains("circuit_breaker_state{circuit_name=\"inventory\",state=\"open\"} 1", metrics, StringComparison.Ordinal);
-        Assert.Contains("circuit_breaker_state_transition_total{circuit_name=\"inventory\",old_state=\"closed\",new_state=\"open\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("fluxgate_circuit_breaker_state{circuit_name=\"inventory\",state=\"open\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("fluxgate_circuit_breaker_transitions_total{circuit_name=\"inventory\",old_state=\"closed\",new_state=\"open\"} 1", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("\ncircuit_breaker_state{", metrics, StringComparison.Ordinal); // one exporter per registry
 
         // The core meter's series, as docs/opentelemetry.md names them (and as OpenTelemetry's Prometheus exporter would).
         var scrape = PrometheusText.Parse(metrics);

@@ -3,16 +3,16 @@ using System.Text;
 namespace Fluxgate.CodeGen;
 
 /// <summary>
-/// Writes the <c>Decorate</c> overloads of <c>CircuitBreaker</c> for 0 to 3 arguments: sync and async, functions and
+/// Writes the <c>Decorate</c> overloads of <c>CircuitBreaker</c> for 0 to 2 arguments (more: decorate a lambda over a tuple): sync and async, functions and
 /// actions, with and without a fallback. They differ only in arity, so they are generated rather than written by hand.
 /// </summary>
 internal static class DecorateGenerator
 {
     public const string RelativePath = "src/Fluxgate/Breaker/CircuitBreaker.Decorate.cs";
 
-    private const int MaxArity = 3;
+    private const int MaxArity = 2;
 
-    private static readonly string[] Ordinals = ["first", "second", "third"];
+    private static readonly string[] Ordinals = ["first", "second"];
 
     public static string Generate()
     {

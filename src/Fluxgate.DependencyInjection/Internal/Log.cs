@@ -13,7 +13,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 11, EventName = "CircuitBreakerReconfigureFailed", Level = LogLevel.Error, Message = "Circuit Breaker '{CircuitName}' keeps its settings: the new configuration is invalid")]
     public static partial void ReconfigureFailed(ILogger logger, Exception exception, string circuitName);
 
-    [LoggerMessage(EventId = 12, EventName = "CircuitBreakerEvictionCallbackFailed", Level = LogLevel.Warning, Message = "The eviction callback failed for Circuit Breaker '{CircuitName}'")]
+    [LoggerMessage(EventId = 12, EventName = "CircuitBreakerEvictionCallbackFailed", Level = LogLevel.Warning, Message = "A handler of the registry's BreakerAdded or BreakerRemoved event failed for Circuit Breaker '{CircuitName}'")]
     public static partial void EvictionCallbackFailed(ILogger logger, Exception exception, string circuitName);
 
     [LoggerMessage(EventId = 20, EventName = "FluxgateSectionMissing", Level = LogLevel.Warning, Message = "The configuration section '{Path}' given to AddCircuitBreakers is missing or empty: no circuit breaker is configured from it and every breaker runs on the options given in code. Check the section's name (usually 'Fluxgate')")]

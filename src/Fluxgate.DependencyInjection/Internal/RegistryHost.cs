@@ -47,7 +47,6 @@ internal sealed class RegistryHost : IDisposable
             },
             IdleTimeout = settings.IdleTimeout,
             TimeProvider = containerTime is not null && ReferenceEquals(settings.TimeProvider, TimeProvider.System) ? containerTime : settings.TimeProvider,
-            OnEvicted = settings.OnEvicted,
             OnCallbackFailure = (breaker, exception) =>
             {
                 Log.EvictionCallbackFailed(_logger, exception, breaker.Name);

@@ -537,7 +537,7 @@ public sealed partial class CircuitBreaker
         }
 
         var probeLease = next == CircuitState.HalfOpen ? ToTimestampTicks(parts.ProbeLease) : 0;
-        var signal = new Signal(Name, old, next, changedAt) { Cause = cause, Sequence = current.Sequence + 1, Metrics = evidence ?? default };
+        var signal = new Signal(Name, old, next, changedAt, cause, current.Sequence + 1, evidence ?? default);
         _period = new Period(next, now, changedAt, wait, parts, probeLease, cause, signal.Sequence, Append(current.RecentTransitions, signal));
 
         // The signal is queued before the meter hears of it: a throwing meter listener must not cost a listener its signal.

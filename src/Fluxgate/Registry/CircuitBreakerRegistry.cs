@@ -47,7 +47,6 @@ public sealed class CircuitBreakerRegistry : IDisposable
             OptionsFactory = options.OptionsFactory,
             IdleTimeout = options.IdleTimeout,
             TimeProvider = options.TimeProvider,
-            OnEvicted = options.OnEvicted,
             OnCallbackFailure = options.OnCallbackFailure,
         };
         if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
@@ -245,7 +244,6 @@ public sealed class CircuitBreakerRegistry : IDisposable
             if (_onDemand.TryRemove(new KeyValuePair<string, Entry>(name, entry)))
             {
                 evicted++;
-                NotifyEvicted(entry.Breaker);
                 Raise(BreakerRemoved, entry.Breaker);
             }
         }
@@ -268,26 +266,6 @@ public sealed class CircuitBreakerRegistry : IDisposable
         {
             yield return (entry.Breaker, entry.Template, entry.Configure);
         }
-    }
-
-    private void NotifyEvicted(CircuitBreaker breaker)
-    {
-        try
-        {
-            _options.OnEvicted?.Invoke(breaker);
-        }
-#pragma warning disable CA1031 // A user callback must not stop the sweep; it is reported to the other callback.
-        catch (Exception exception)
-        {
-            try
-            {
-                _options.OnCallbackFailure?.Invoke(breaker, exception);
-            }
-            catch (Exception)
-            {
-            }
-        }
-#pragma warning restore CA1031
     }
 
     /// <summary>Runs each handler of <paramref name="handlers"/> on its own: one that throws is reported and does not stop the others.</summary>

@@ -46,11 +46,7 @@ public sealed class CircuitBreakerRegistryOptions
         set => _timeProvider = value ?? throw new ArgumentNullException(nameof(TimeProvider));
     }
 
-    /// <summary>Gets or sets a callback told of each evicted breaker, e.g. to drop its Prometheus series.</summary>
-    /// <value>The default value is <see langword="null"/>. Exceptions it throws are reported to <see cref="OnCallbackFailure"/> and swallowed.</value>
-    public Action<CircuitBreaker>? OnEvicted { get; set; }
-
-    /// <summary>Gets or sets a callback that hears of exceptions thrown by <see cref="OnEvicted"/>, which the eviction sweep swallows.</summary>
+    /// <summary>Gets or sets a callback that hears of exceptions thrown by the handlers of <see cref="CircuitBreakerRegistry.BreakerAdded"/> and <see cref="CircuitBreakerRegistry.BreakerRemoved"/>, which the registry contains.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public Action<CircuitBreaker, Exception>? OnCallbackFailure { get; set; }
 }

@@ -16,12 +16,13 @@ public class DecorateGeneratorTests
     }
 
     [Fact]
-    public void Generator_WritesEveryShapeForZeroToThreeArguments()
+    public void Generator_WritesEveryShapeForZeroToTwoArguments()
     {
         var text = DecorateGenerator.Generate();
 
-        Assert.Equal(4 * 8, text.Split('\n').Count(l => l.StartsWith("    public ", StringComparison.Ordinal)));   // 8 shapes for each of 0 to 3 arguments
-        Assert.Contains("public Func<T1, T2, T3, Task> Decorate<T1, T2, T3>(Func<T1, T2, T3, Task> func, Action<Exception> fallback)", text, StringComparison.Ordinal);
+        Assert.Equal(3 * 8, text.Split('\n').Count(l => l.StartsWith("    public ", StringComparison.Ordinal)));   // 8 shapes for each of 0 to 2 arguments
+        Assert.Contains("public Func<T1, T2, Task> Decorate<T1, T2>(Func<T1, T2, Task> func, Action<Exception> fallback)", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("T3", text, StringComparison.Ordinal); // two parameters at most
         Assert.Contains("public Action Decorate(Action action)", text, StringComparison.Ordinal);
     }
 

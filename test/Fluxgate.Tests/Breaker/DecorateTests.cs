@@ -17,12 +17,12 @@ public class DecorateTests
         Func<decimal, decimal> charge = breaker.Decorate<decimal, decimal>(Charge);
         var zero = breaker.Decorate(() => 1);
         var two = breaker.Decorate((int a, int b) => a + b);
-        var three = breaker.Decorate((int a, int b, int c) => a + b + c);
+        var three = breaker.Decorate(((int A, int B, int C) t) => t.A + t.B + t.C); // more than two: one tuple
 
         Assert.Equal(20m, charge(10m));
         Assert.Equal(1, zero());
         Assert.Equal(3, two(1, 2));
-        Assert.Equal(6, three(1, 2, 3));
+        Assert.Equal(6, three((1, 2, 3)));
         Assert.Equal(4, breaker.GetInfo().Metrics.TotalCount);
     }
 
@@ -35,7 +35,7 @@ public class DecorateTests
         breaker.Decorate(() => { sum += 1; })();
         breaker.Decorate((int a) => { sum += a; })(10);
         breaker.Decorate((int a, int b) => { sum += a + b; })(100, 100);
-        breaker.Decorate((int a, int b, int c) => { sum += a + b + c; })(1000, 1000, 1000);
+        breaker.Decorate(((int A, int B, int C) t) => { sum += t.A + t.B + t.C; })((1000, 1000, 1000));
 
         Assert.Equal(3211, sum);
         Assert.Equal(4, breaker.GetInfo().Metrics.TotalCount);
@@ -81,7 +81,7 @@ public class DecorateTests
         Assert.Equal(1, breaker.GetInfo().Metrics.TotalCount);
         Assert.Equal(3, await breaker.Decorate(async (int a, int b) => { await Task.Yield(); return a + b; })(1, 2));
         Assert.Equal(1, await breaker.Decorate(() => Task.FromResult(1))());
-        Assert.Equal(6, await breaker.Decorate((int a, int b, int c) => Task.FromResult(a + b + c))(1, 2, 3));
+        Assert.Equal(6, await breaker.Decorate(((int A, int B, int C) t) => Task.FromResult(t.A + t.B + t.C))((1, 2, 3)));
     }
 
     [Fact]

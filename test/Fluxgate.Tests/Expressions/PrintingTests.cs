@@ -59,7 +59,7 @@ public class PrintingTests
         var at = new DateTimeOffset(2026, 11, 27, 10, 0, 0, TimeSpan.Zero);
 
         Assert.Equal("payments: closed → open at 2026-11-27T10:00:00.0000000+00:00", new Signal("payments", CircuitState.Closed, CircuitState.Open, at).ToString());
-        Assert.Equal("payments: closed → open (coordinator) at 2026-11-27T10:00:00.0000000+00:00", new Signal("payments", CircuitState.Closed, CircuitState.Open, at) { Cause = TransitionCause.Coordinator }.ToString());
+        Assert.Equal("payments: closed → open (coordinator) at 2026-11-27T10:00:00.0000000+00:00", new Signal("payments", CircuitState.Closed, CircuitState.Open, at, TransitionCause.Coordinator, 1, default).ToString());
         Assert.Equal("Circuit breaker 'a' did not permit the call (metrics_only).", new CallNotPermittedException("a", CircuitState.MetricsOnly, null).Message);
         Assert.Equal(string.Empty, new CallNotPermittedException("custom").CircuitName);
         Assert.Equal(string.Empty, new CallNotPermittedException("custom", null).CircuitName);

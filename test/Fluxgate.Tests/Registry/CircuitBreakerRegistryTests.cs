@@ -10,19 +10,22 @@ public sealed class CircuitBreakerRegistryTests : IDisposable
     private readonly Dictionary<string, Tripper> _policies = new(StringComparer.OrdinalIgnoreCase) { ["tenant_api"] = Tripper.FailureStreak(1) };
     private readonly CircuitBreakerRegistry _registry;
 
-    public CircuitBreakerRegistryTests() => _registry = new CircuitBreakerRegistry(new CircuitBreakerRegistryOptions
+    public CircuitBreakerRegistryTests()
     {
-        OptionsFactory = name => new CircuitBreakerOptions
+        _registry = new CircuitBreakerRegistry(new CircuitBreakerRegistryOptions
         {
+            OptionsFactory = name => new CircuitBreakerOptions
+            {
+                TimeProvider = _clock,
+                Tracker = Tracker.TypeOf<TrackedException>(),
+                Tripper = _policies.GetValueOrDefault(name) ?? Tripper.FailureStreak(5),
+                Permit = Permit.All(),
+            },
+            IdleTimeout = TimeSpan.FromMinutes(10),
             TimeProvider = _clock,
-            Tracker = Tracker.TypeOf<TrackedException>(),
-            Tripper = _policies.GetValueOrDefault(name) ?? Tripper.FailureStreak(5),
-            Permit = Permit.All(),
-        },
-        IdleTimeout = TimeSpan.FromMinutes(10),
-        TimeProvider = _clock,
-        OnEvicted = b => _evicted.Add(b.Name),
-    });
+        });
+        _registry.BreakerRemoved += (_, e) => _evicted.Add(e.Breaker.Name);
+    }
 
     public void Dispose() => _registry.Dispose();
 
@@ -152,22 +155,25 @@ public sealed class CircuitBreakerRegistryTests : IDisposable
     }
 
     [Fact]
-    public void OnEvicted_ThatThrows_IsReportedAndTheSweepGoesOn()
+    public void BreakerRemoved_AHandlerThatThrows_IsReported_AndTheSweepAndTheOtherHandlersGoOn()
     {
         var failures = new List<(string, Exception)>();
+        var removed = new List<string>();
         using var registry = new CircuitBreakerRegistry(new CircuitBreakerRegistryOptions
         {
             IdleTimeout = TimeSpan.FromMinutes(1),
             TimeProvider = _clock,
-            OnEvicted = _ => throw new InvalidOperationException("callback bug"),
             OnCallbackFailure = (b, e) => failures.Add((b.Name, e)),
         });
+        registry.BreakerRemoved += (_, _) => throw new InvalidOperationException("callback bug");
+        registry.BreakerRemoved += (_, e) => removed.Add(e.Breaker.Name);
         registry.GetOrAdd("a");
         registry.GetOrAdd("b");
         _clock.Advance(TimeSpan.FromMinutes(2));
 
         Assert.Equal(0, registry.EvictIdle());                         // the timer already evicted both
         Assert.Equal(["a", "b"], failures.Select(f => f.Item1).Order());
+        Assert.Equal(["a", "b"], removed.Order());
         Assert.Empty(registry.Breakers);
     }
 

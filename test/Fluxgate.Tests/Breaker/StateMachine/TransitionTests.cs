@@ -25,7 +25,7 @@ public class TransitionTests
         Assert.Equal(0, info.Metrics.TotalCount);
         Assert.Equal(Epoch + TimeSpan.FromMinutes(5), info.ChangedAt);
         var signal = Assert.Single(listener.Signals);
-        Assert.Equal(new Signal("test", CircuitState.Closed, CircuitState.MetricsOnly, Epoch + TimeSpan.FromMinutes(5)) { Cause = TransitionCause.Manual, Sequence = 1, Metrics = signal.Metrics }, signal);
+        Assert.Equal(new Signal("test", CircuitState.Closed, CircuitState.MetricsOnly, Epoch + TimeSpan.FromMinutes(5), TransitionCause.Manual, 1, signal.Metrics), signal);
         Assert.Equal((2, 1), (signal.Metrics.TotalCount, signal.Metrics.FailureCount)); // the figures the cleared window ended with
     }
 
