@@ -1,12 +1,19 @@
+using Polly;
 using Polly.Hedging;
 using Polly.Retry;
 
-namespace Polly;
+namespace Fluxgate.Polly;
 
 /// <summary>
 /// Keeps Polly's retry and hedging from acting on the breaker's rejections. By default both handle every exception but
 /// cancellation, so a retry would wait and try a call the breaker has already refused, and each attempt would be refused again.
 /// </summary>
+/// <remarks>
+/// <c>ExcludingRejections</c> wraps the options' <c>ShouldHandle</c> as it is when called. A <c>ShouldHandle</c> set
+/// afterwards replaces the exclusion: then the retry's first attempt at a rejection throws an
+/// <see cref="InvalidOperationException"/> that says so, rather than retrying refused calls quietly (hedging's callback sees no
+/// outcome, so there only the order of the calls guards it): set <c>ShouldHandle</c> first, then call <c>ExcludingRejections</c>.
+/// </remarks>
 public static class FluxgateRejections
 {
     /// <summary>Returns whether <paramref name="outcome"/> is a rejection by a Fluxgate breaker (its exception is a <see cref="Fluxgate.CallNotPermittedException"/>).</summary>
@@ -34,6 +41,7 @@ public static class FluxgateRejections
     {
         ArgumentNullException.ThrowIfNull(options);
         options.ShouldHandle = Exclude(options.ShouldHandle, static (RetryPredicateArguments<TResult> args) => args.Outcome);
+        options.OnRetry = Guard(options.OnRetry, static (OnRetryArguments<TResult> args) => args.Outcome, "retry");
         return options;
     }
 
@@ -56,5 +64,23 @@ public static class FluxgateRejections
     private sealed class Excluding<TArgs, TResult>(Func<TArgs, ValueTask<bool>> inner, Func<TArgs, Outcome<TResult>> outcome)
     {
         public ValueTask<bool> ShouldHandle(TArgs args) => IsRejection(outcome(args)) ? PredicateResult.False() : inner(args);
+    }
+
+    /// <summary>Wraps an <c>OnRetry</c>/<c>OnHedging</c> callback once: a rejection that reaches it means the exclusion was replaced since.</summary>
+    private static Func<TArgs, ValueTask>? Guard<TArgs, TResult>(Func<TArgs, ValueTask>? inner, Func<TArgs, Outcome<TResult>> outcome, string strategy) =>
+        inner?.Target is Guarding<TArgs, TResult> ? inner : new Guarding<TArgs, TResult>(inner, outcome, strategy).OnAttempt;
+
+    private sealed class Guarding<TArgs, TResult>(Func<TArgs, ValueTask>? inner, Func<TArgs, Outcome<TResult>> outcome, string strategy)
+    {
+        public ValueTask OnAttempt(TArgs args)
+        {
+            if (IsRejection(outcome(args)))
+            {
+                throw new InvalidOperationException(
+                    $"The {strategy} strategy was about to act on a rejection by a Fluxgate circuit breaker, though ExcludingRejections() was called on its options: ShouldHandle was set after it, replacing the exclusion. Set ShouldHandle first, then call ExcludingRejections().");
+            }
+
+            return inner?.Invoke(args) ?? ValueTask.CompletedTask;
+        }
     }
 }

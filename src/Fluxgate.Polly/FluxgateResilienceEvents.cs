@@ -1,4 +1,5 @@
-namespace Polly;
+using Polly;
+namespace Fluxgate.Polly;
 
 /// <summary>
 /// The names of the resilience events the Fluxgate strategy reports to Polly's telemetry, with the strategy's name as their source.

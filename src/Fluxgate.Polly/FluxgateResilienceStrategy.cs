@@ -1,7 +1,8 @@
+using Polly;
 using Fluxgate;
 using Polly.Telemetry;
 
-namespace Polly;
+namespace Fluxgate.Polly;
 
 /// <summary>
 /// The strategy behind <c>AddFluxgate</c>: one breaker call per execution, admitted with <see cref="Fluxgate.CircuitBreaker.BeginCall"/>
@@ -145,6 +146,36 @@ internal sealed class FluxgateResilienceStrategy(
     /// <summary>Whether <typeparamref name="TResult"/> is Polly's stand-in for "no result" (executions of actions), which a result tracker must not see.</summary>
     private static class ResultKind<TResult>
     {
-        public static readonly bool IsVoid = typeof(TResult).FullName == "Polly.VoidResult";
+        public static readonly bool IsVoid = typeof(TResult) == VoidResultType.Value;
+    }
+
+    /// <summary>
+    /// Polly's internal type for the result of an action, learned once from Polly itself: an action executed through a probe
+    /// strategy shows the result type Polly gives it. A comparison of types, not of names, that holds if the type moves.
+    /// </summary>
+    private static class VoidResultType
+    {
+        public static readonly Type Value = Learn();
+
+        [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode", Justification = "Polly validates the options with data annotations; the probe's options have no members to keep.")]
+        private static Type Learn()
+        {
+            var probe = new ResultTypeProbe();
+            new ResiliencePipelineBuilder().AddStrategy(_ => probe, new ProbeOptions()).Build().Execute(static () => { });
+            return probe.ResultType!;
+        }
+
+        private sealed class ProbeOptions : ResilienceStrategyOptions;
+
+        private sealed class ResultTypeProbe : ResilienceStrategy
+        {
+            public Type? ResultType { get; private set; }
+
+            protected override ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state)
+            {
+                ResultType = typeof(TResult);
+                return callback(context, state);
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
-namespace Polly;
+using Polly;
+namespace Fluxgate.Polly;
 
 /// <summary>Options of the Fluxgate strategy: which breaker each execution goes through, and the strategy's name in Polly's telemetry.</summary>
 public class FluxgateStrategyOptions : ResilienceStrategyOptions

@@ -57,12 +57,44 @@ public class CompositionTests
     }
 
     [Fact]
+    public void ShouldHandle_SetAfterExcludingRejections_FailsLoudlyAtTheFirstRetryOfARejection()
+    {
+        // Found by a new user: the later ShouldHandle replaced the exclusion, and a rejection was retried three times quietly.
+        var breaker = PollyKit.Breaker(_clock, failures: 1);
+        var options = new RetryStrategyOptions { MaxRetryAttempts = 3, Delay = TimeSpan.Zero }.ExcludingRejections();
+        options.ShouldHandle = new PredicateBuilder().Handle<Exception>();
+        var pipeline = new ResiliencePipelineBuilder().AddRetry(options).AddFluxgate(breaker).Build();
+
+        // The failure opens the breaker; its retry is rejected; the retry of that rejection is where it fails loudly.
+        var error = Assert.Throws<InvalidOperationException>(() => pipeline.Execute(() => throw new TrackedException()));
+
+        Assert.Contains("ShouldHandle was set after it", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OnRetry_SetAfterExcludingRejections_LeavesTheExclusionInPlace()
+    {
+        var breaker = PollyKit.Breaker(_clock, failures: 1);
+        var retries = 0;
+        var options = new RetryStrategyOptions { MaxRetryAttempts = 3, Delay = TimeSpan.Zero }.ExcludingRejections();
+        options.OnRetry = _ => { retries++; return default; };
+        var pipeline = new ResiliencePipelineBuilder().AddRetry(options).AddFluxgate(breaker).Build();
+
+        Assert.Throws<CallNotPermittedException>(() => pipeline.Execute(() => throw new TrackedException())); // the failure is retried once, its rejection not
+        Assert.Throws<CallNotPermittedException>(() => pipeline.Execute(() => { }));
+
+        Assert.Equal(1, retries);
+    }
+
+    [Fact]
     public void ExcludingRejections_CalledTwice_WrapsOnce()
     {
         var options = new RetryStrategyOptions<int>();
         var once = options.ExcludingRejections().ShouldHandle;
+        var guard = options.OnRetry;
 
         Assert.Same(once, options.ExcludingRejections().ShouldHandle);
+        Assert.Same(guard, options.OnRetry);
         var hedging = new HedgingStrategyOptions<int>();
         var hedgingOnce = hedging.ExcludingRejections().ShouldHandle;
         Assert.Same(hedgingOnce, hedging.ExcludingRejections().ShouldHandle);

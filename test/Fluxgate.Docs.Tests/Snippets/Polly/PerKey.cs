@@ -1,3 +1,4 @@
+using Fluxgate.Polly;
 using Polly;
 
 namespace Fluxgate.Docs.Snippets.PollyDocs;

@@ -1,3 +1,4 @@
+using Fluxgate.Polly;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
