@@ -26,7 +26,7 @@ public class HttpHandlerBenchmarks
         });
         _fluxgate = new HttpMessageInvoker(new CircuitBreakerHandler(breaker) { InnerHandler = new OkHandler() });
         var polly = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddCircuitBreaker(new Polly.CircuitBreaker.CircuitBreakerStrategyOptions<HttpResponseMessage>
+            .AddCircuitBreaker(new global::Polly.CircuitBreaker.CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 FailureRatio = 0.5,
                 MinimumThroughput = int.MaxValue,

@@ -37,13 +37,14 @@ public static class FluxgateServiceCollectionExtensions
     /// <param name="section">The <c>Fluxgate</c> section: <c>{ "Breakers": { "payment_api": { "Window": "Count(100)", … } } }</c>.</param>
     /// <returns>The services.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="section"/> is <see langword="null"/>.</exception>
-    /// <exception cref="CircuitBreakerConfigurationException">A key of a breaker is unknown or a value is invalid; the message names the breaker, the key, the position and what was expected.</exception>
     /// <remarks>
     /// <para>
     /// Keys of a breaker: <c>Window</c>, <c>Tracker</c>, <c>Tripper</c>, <c>Retry</c>, <c>Permit</c> (expressions, see
     /// <see cref="Tripper.Parse"/>) and <c>MaxHalfOpenCalls</c>. Keys and breaker names are matched ignoring case, as
     /// everywhere in .NET configuration: <c>FLUXGATE__BREAKERS__PAYMENTS__WINDOW</c> configures the breaker <c>payments</c>.
-    /// Every value is checked now, at start-up; an unknown key of a breaker is an error.
+    /// Every value is validated when the host starts (<c>ValidateOnStart</c>), and whenever a breaker's options are made: an
+    /// unknown key or an invalid value is an <see cref="OptionsValidationException"/> whose failures each name the key's path,
+    /// its value and the rule (<c>Fluxgate configuration, 'Fluxgate:Breakers:payments:Tripper' = '…': …</c>).
     /// </para>
     /// <para>
     /// At start-up (or when the registry is first built) warnings are logged for a section that is missing or empty, a key
@@ -58,13 +59,13 @@ public static class FluxgateServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(section);
         var breakers = section.GetSection("Breakers").GetChildren().ToList();
         services.AddSingleton(Facts(section, breakers));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CircuitBreakerOptions>, BreakerSectionValidator>());
         foreach (var breaker in breakers)
         {
-            // Fail at start-up, not at first use.
-            CircuitBreakerConfiguration.Apply(breaker, new CircuitBreakerOptions());
-
-            services.AddSingleton<IConfigureOptions<CircuitBreakerOptions>>(new ConfigureBreakerOptions(breaker.Key, options => CircuitBreakerConfiguration.ApplyOrRecord(breaker, options)));
-            services.AddSingleton<IOptionsChangeTokenSource<CircuitBreakerOptions>>(new ConfigurationChangeTokenSource<CircuitBreakerOptions>(breaker.Key, breaker));
+            // Read on every creation (and reload); checked by the validator, at start-up rather than at first use.
+            services.AddSingleton(new BreakerSection(breaker));
+            services.AddOptions<CircuitBreakerOptions>(breaker.Key).ValidateOnStart();
+            services.AddSingleton<IConfigureOptions<CircuitBreakerOptions>>(new ConfigureBreakerOptions(breaker.Key, options => CircuitBreakerConfiguration.Apply(breaker, options)));
             services.AddNamedCircuitBreaker(new CircuitBreakerRegistration(breaker.Key, RegistrationSource.Configuration));
         }
 

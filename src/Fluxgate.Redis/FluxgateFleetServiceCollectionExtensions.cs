@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -24,15 +25,23 @@ public static class FluxgateFleetServiceCollectionExtensions
     /// <returns>The same services.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <remarks>
-    /// The section is read when the host starts: an unknown key or an invalid value stops the start with an
-    /// <see cref="InvalidOperationException"/> that names the key (<c>Fluxgate:Fleet:ReplicaTimeout</c>), the value and the
-    /// rule. The container's <see cref="TimeProvider"/> and <see cref="ILoggerFactory"/> (category <c>Fluxgate.Redis</c>) are used.
+    /// The section is validated when the host starts (<c>ValidateOnStart</c>), or when the fleet is first resolved: an unknown
+    /// key, an invalid value or a listed breaker that is not registered stops it with an <see cref="OptionsValidationException"/>
+    /// whose failures each name the key's path (<c>Fluxgate:Fleet:ReplicaTimeout</c>), the value and the rule, as the breakers'
+    /// configuration errors do. The container's <see cref="TimeProvider"/> and <see cref="ILoggerFactory"/> (category <c>Fluxgate.Redis</c>) are used.
     /// </remarks>
     public static IServiceCollection AddCircuitBreakerFleet(this IServiceCollection services, IConfiguration section)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        return services.AddFleet(_ => FleetConfiguration.Read(section));
+        services.AddOptions<FleetSection>().Configure(o => o.Configuration = section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FleetSection>, FleetSectionValidator>());
+        return services.AddFleet(provider =>
+        {
+            // Throws the validation's errors when the host did not validate on start (a container built by hand).
+            _ = provider.GetRequiredService<IOptions<FleetSection>>().Value;
+            return FleetConfiguration.Read(section, []) ?? throw new InvalidOperationException("The fleet's section changed after it was validated.");
+        });
     }
 
     /// <summary>Registers the fleet reached through <paramref name="connectionString"/>, joining every breaker of the container's registry when the host starts.</summary>
@@ -70,15 +79,9 @@ public static class FluxgateFleetServiceCollectionExtensions
                 options.Logger = loggers.CreateLogger("Fluxgate.Redis");
             }
 
-            // Everything is checked before the fleet exists, so a configuration error leaves nothing behind.
+            // Everything was validated before the fleet exists (the section's breakers included), so an error leaves nothing behind.
             var registry = provider.GetService<CircuitBreakerRegistry>();
             var names = described.Breakers;
-            var missing = names?.Where(n => registry is null || !registry.TryGet(n, out _)).ToList();
-            if (missing is { Count: > 0 })
-            {
-                throw new InvalidOperationException($"Fluxgate fleet: no breaker named {string.Join(", ", missing.Select(n => $"'{n}'"))} is registered; 'Breakers' lists breakers registered with AddCircuitBreaker or AddCircuitBreakers.");
-            }
-
             var fleet = new CircuitBreakerFleet(described.Connection, options);
             foreach (var breaker in registry?.Breakers ?? [])
             {

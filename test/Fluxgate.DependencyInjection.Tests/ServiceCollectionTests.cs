@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -118,52 +119,66 @@ public sealed class ServiceCollectionTests : IDisposable
     {
         {
             """{ "Tripper": "MinRequests(20 & FailureRate(0.5)" }""",
-            "Circuit breaker 'payment_api', key 'Tripper' (Fluxgate:Breakers:payment_api:Tripper): Expected ',' or ')' at position 16, found '&'. The value is \"MinRequests(20 & FailureRate(0.5)\"."
+            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:Tripper' = 'MinRequests(20 & FailureRate(0.5)': Expected ',' or ')' at position 16, found '&'."
         },
         {
             """{ "Window": "Count(0)" }""",
-            "Circuit breaker 'payment_api', key 'Window' (Fluxgate:Breakers:payment_api:Window): Expected size between 1 and 10,000,000 calls at position 7, found '0'. The value is \"Count(0)\"."
+            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:Window' = 'Count(0)': Expected size between 1 and 10,000,000 calls at position 7, found '0'."
         },
         {
             """{ "Tracker": "TypeOf(HttpRequestException)" }""",
-            "Circuit breaker 'payment_api', key 'Tracker' (Fluxgate:Breakers:payment_api:Tracker): Expected the full name of an exception type at position 8, found 'HttpRequestException', which names no loaded or framework type. The value is \"TypeOf(HttpRequestException)\"."
+            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:Tracker' = 'TypeOf(HttpRequestException)': Expected the full name of an exception type at position 8, found 'HttpRequestException', which names no loaded or framework type."
         },
         {
             """{ "Retry": "Backoff(10)" }""",
-            "Circuit breaker 'payment_api', key 'Retry' (Fluxgate:Breakers:payment_api:Retry): Expected a duration with a unit (ms, s, m or h) for 'initial' at position 9, found '10'. The value is \"Backoff(10)\"."
+            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:Retry' = 'Backoff(10)': Expected a duration with a unit (ms, s, m or h) for 'initial' at position 9, found '10'."
         },
         {
             """{ "Permit": "RampUp(0.1, 2, 60s)" }""",
-            "Circuit breaker 'payment_api', key 'Permit' (Fluxgate:Breakers:payment_api:Permit): Expected final between initial (0.1) and 1 at position 13, found '2'. The value is \"RampUp(0.1, 2, 60s)\"."
+            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:Permit' = 'RampUp(0.1, 2, 60s)': Expected final between initial (0.1) and 1 at position 13, found '2'."
         },
         {
             """{ "MaxHalfOpenCalls": "many" }""",
-            "Circuit breaker 'payment_api', key 'MaxHalfOpenCalls' (Fluxgate:Breakers:payment_api:MaxHalfOpenCalls): Expected a whole number of at least 1, found 'many'."
+            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:MaxHalfOpenCalls' = 'many': Expected a whole number of at least 1."
         },
         {
             """{ "MaxHalfOpenCalls": 0 }""",
-            "Circuit breaker 'payment_api', key 'MaxHalfOpenCalls' (Fluxgate:Breakers:payment_api:MaxHalfOpenCalls): Expected a whole number of at least 1, found '0'."
+            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:MaxHalfOpenCalls' = '0': Expected a whole number of at least 1."
         },
         {
             """{ "Tripped": "FailureRate(0.5)" }""",
-            "Circuit breaker 'payment_api', key 'Tripped' (Fluxgate:Breakers:payment_api:Tripped): Unknown key; expected one of Window, Tracker, Tripper, Retry, Permit, MaxHalfOpenCalls."
+            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:Tripped': Unknown key; expected one of Window, Tracker, Tripper, Retry, Permit, MaxHalfOpenCalls."
         },
         {
             """{ "Tripper": { "Min": 5 } }""",
-            "Circuit breaker 'payment_api', key 'Tripper' (Fluxgate:Breakers:payment_api:Tripper): Expected a string value, found a section."
+            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:Tripper': Expected a string value, found a section."
         },
     };
 
     [Theory]
     [MemberData(nameof(InvalidConfigurations))]
-    public void AddCircuitBreakers_InvalidValue_FailsAtStartUpNamingBreakerKeyPositionAndExpectation(string breakerJson, string message)
+    public async Task AddCircuitBreakers_InvalidValue_FailsHostStartNamingPathValueAndRule(string breakerJson, string message)
     {
-        var configuration = new ConfigurationBuilder().AddJsonStream(Json($$"""{ "Fluxgate": { "Breakers": { "payment_api": {{breakerJson}} } } }""")).Build();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddJsonStream(Json($$"""{ "Fluxgate": { "Breakers": { "payment_api": {{breakerJson}} } } }"""));
+        builder.Services.AddCircuitBreakers(builder.Configuration.GetSection("Fluxgate"));
+        using var host = builder.Build();
 
-        var error = Assert.Throws<CircuitBreakerConfigurationException>(() => new ServiceCollection().AddCircuitBreakers(configuration.GetSection("Fluxgate")));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Equal(message, error.Message);
-        Assert.Equal("payment_api", error.BreakerName);
+        Assert.Equal([message], error.Failures);
+        Assert.Equal("payment_api", error.OptionsName);
+    }
+
+    [Fact]
+    public void AddCircuitBreakers_InvalidValueWithoutAHost_FailsWhenTheBreakerIsMade()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Fluxgate:Breakers:payments:Window"] = "Count(0)" }).Build();
+        var sp = Build(s => s.AddCircuitBreakers(configuration.GetSection("Fluxgate")));
+
+        var error = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredKeyedService<CircuitBreaker>("payments"));
+
+        Assert.StartsWith("Fluxgate configuration, 'Fluxgate:Breakers:payments:Window' = 'Count(0)': Expected size between 1", Assert.Single(error.Failures), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -209,7 +224,8 @@ public sealed class ServiceCollectionTests : IDisposable
         Assert.Equal(CircuitState.Open, breaker.State);
         var error = Assert.Single(_logs.Entries, e => e.Level == LogLevel.Error);
         Assert.Equal("Circuit Breaker 'payments' keeps its settings: the new configuration is invalid", error.Message);
-        Assert.IsType<CircuitBreakerConfigurationException>(error.Exception);
+        var failure = Assert.Single(Assert.IsType<OptionsValidationException>(error.Exception).Failures);
+        Assert.Equal("Fluxgate configuration, 'Fluxgate:Breakers:payments:Tripper' = 'FailureStreak(': Expected a whole number for 'count' at position 15, found end of input.", failure);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Fluxgate.Redis.Tests;
 
@@ -54,7 +55,7 @@ public sealed class DependencyInjectionTests(RedisFixture redis) : IClassFixture
     }
 
     [Theory]
-    [InlineData("Fluxgate:Fleet:Quorum", "2", "'Fluxgate:Fleet:Quorum': unknown key")]
+    [InlineData("Fluxgate:Fleet:Quorum", "2", "Fluxgate configuration, 'Fluxgate:Fleet:Quorum': Unknown key; expected one of ConnectionString, Application,")]
     [InlineData("Fluxgate:Fleet:HeartbeatInterval", "soon", "'Fluxgate:Fleet:HeartbeatInterval' = 'soon': Expected one duration with a unit")]
     [InlineData("Fluxgate:Fleet:HeartbeatInterval", "5", "'Fluxgate:Fleet:HeartbeatInterval' = '5': Expected one duration with a unit: ms, s, m or h (e.g. 500ms, 10s, 1.5m) at position 1, found '5' without a unit.")]
     [InlineData("Fluxgate:Fleet:HeartbeatInterval", "00:00:01", "'Fluxgate:Fleet:HeartbeatInterval' = '00:00:01': Expected one duration with a unit")]
@@ -67,7 +68,7 @@ public sealed class DependencyInjectionTests(RedisFixture redis) : IClassFixture
     [InlineData("Fluxgate:Fleet:JoinOnDemandBreakers", "yes", "'Fluxgate:Fleet:JoinOnDemandBreakers' = 'yes'")]
     [InlineData("Fluxgate:Fleet:ConnectionString", "127.0.0.1:6379,conectTimeout=100", "'Fluxgate:Fleet:ConnectionString': Not a valid StackExchange.Redis configuration string: Keyword 'conectTimeout' is not supported.")]
     [InlineData("Fluxgate:Fleet:ConnectionString", "redis://127.0.0.1:6391", "'Fluxgate:Fleet:ConnectionString': A URL such as 'redis://host:port' is not a StackExchange.Redis configuration string")]
-    [InlineData("Fluxgate:Fleet:Breakers:0", "nowhere", "no breaker named 'nowhere' is registered")]
+    [InlineData("Fluxgate:Fleet:Breakers:0", "nowhere", "Fluxgate configuration, 'Fluxgate:Fleet:Breakers:0' = 'nowhere': No breaker of this name is registered;")]
     public async Task ABadSection_StopsTheStartNamingTheKey(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string?>
@@ -79,14 +80,15 @@ public sealed class DependencyInjectionTests(RedisFixture redis) : IClassFixture
         };
         await using var provider = Build(settings);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(provider));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(provider));
 
-        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, Assert.Single(error.Failures), StringComparison.Ordinal);
+        Assert.Throws<OptionsValidationException>(provider.GetRequiredService<CircuitBreakerFleet>);   // never half made
     }
 
     [Theory]
-    [InlineData("Fluxgate:Fleet:ConnectionString", "'Fluxgate:Fleet:ConnectionString': required")]
-    [InlineData("Fluxgate:Fleet:Application", "'Fluxgate:Fleet:Application': required")]
+    [InlineData("Fluxgate:Fleet:ConnectionString", "Fluxgate configuration, 'Fluxgate:Fleet:ConnectionString': Required: a StackExchange.Redis configuration string")]
+    [InlineData("Fluxgate:Fleet:Application", "Fluxgate configuration, 'Fluxgate:Fleet:Application': Required: the name shared")]
     public async Task ARequiredKeyMissing_StopsTheStart(string missing, string expected)
     {
         var settings = new Dictionary<string, string?>
@@ -98,7 +100,7 @@ public sealed class DependencyInjectionTests(RedisFixture redis) : IClassFixture
         settings["Fluxgate:Fleet:ReplicaId"] = "x";
         await using var provider = Build(settings);
 
-        Assert.Contains(expected, (await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(provider))).Message, StringComparison.Ordinal);
+        Assert.StartsWith(expected, Assert.Single((await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(provider))).Failures), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -223,8 +225,10 @@ public sealed class DependencyInjectionTests(RedisFixture redis) : IClassFixture
         return services.BuildServiceProvider();
     }
 
+    /// <summary>Starts as the host does: validates the options that ask for it, then starts the hosted services.</summary>
     private static async Task StartAsync(IServiceProvider provider)
     {
+        provider.GetService<IStartupValidator>()?.Validate();
         foreach (var service in provider.GetServices<IHostedService>())
         {
             await service.StartAsync(CancellationToken.None);

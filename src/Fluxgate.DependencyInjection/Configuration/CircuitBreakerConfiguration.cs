@@ -1,79 +1,63 @@
 using System.Globalization;
+using Fluxgate.Shared;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Fluxgate.DependencyInjection;
 
-/// <summary>Applies one breaker's configuration section (<c>Fluxgate:Breakers:&lt;name&gt;</c>) to options.</summary>
+/// <summary>Reads one breaker's configuration section (<c>Fluxgate:Breakers:&lt;name&gt;</c>) into options, and says what is wrong with it.</summary>
+/// <remarks>
+/// Reading never throws: a configure action runs on the thread that reloads the configuration (a file watcher), where an
+/// exception would go nowhere. The errors are the validation's (<see cref="BreakerSectionValidator"/>): the options factory
+/// throws them as an <see cref="OptionsValidationException"/> at start (<c>ValidateOnStart</c>), when a breaker is created,
+/// and on reload (where the registry logs them and the breaker keeps its settings). No state is kept between the two.
+/// </remarks>
 internal static class CircuitBreakerConfiguration
 {
-    // Errors of a reload cannot be thrown from a configure action: IOptionsMonitor runs it on the thread that
-    // reloads the configuration (a file watcher). They are attached to the options instead, for the registry
-    // to log while the breaker keeps its settings.
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CircuitBreakerOptions, CircuitBreakerConfigurationException> s_errors = [];
-
     /// <summary>The keys of a breaker's section, matched ignoring case as <c>IConfiguration</c> matches keys.</summary>
     public static readonly string[] Keys = ["Window", "Tracker", "Tripper", "Retry", "Permit", "MaxHalfOpenCalls"];
 
-    /// <summary>Applies <paramref name="section"/> for an options pipeline: an error is attached to the options, not thrown.</summary>
-    public static void ApplyOrRecord(IConfigurationSection section, CircuitBreakerOptions options)
+    /// <summary>Sets the options from the valid keys present in <paramref name="section"/> (absent or invalid keys keep their values).</summary>
+    /// <returns>The errors, each naming the key's path, its value and the rule; empty when the section is valid.</returns>
+    public static List<string> Apply(IConfigurationSection section, CircuitBreakerOptions options)
     {
-        try
-        {
-            Apply(section, options);
-        }
-        catch (CircuitBreakerConfigurationException exception)
-        {
-            s_errors.AddOrUpdate(options, exception);
-        }
-    }
-
-    /// <summary>Throws the error <see cref="ApplyOrRecord"/> attached to <paramref name="options"/>, if any.</summary>
-    public static void ThrowIfInvalid(CircuitBreakerOptions options)
-    {
-        if (s_errors.TryGetValue(options, out var exception))
-        {
-            throw exception;
-        }
-    }
-
-    /// <summary>Sets the options from the keys present in <paramref name="section"/>; absent keys keep their values.</summary>
-    /// <exception cref="CircuitBreakerConfigurationException">A key is unknown or a value is invalid.</exception>
-    public static void Apply(IConfigurationSection section, CircuitBreakerOptions options)
-    {
-        var name = section.Key;
+        var errors = new List<string>();
         foreach (var child in section.GetChildren())
         {
             if (!Keys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
             {
-                throw new CircuitBreakerConfigurationException(name, child.Key, child.Path, $"Unknown key; expected one of {string.Join(", ", Keys)}.", null);
+                errors.Add(ConfigurationError.Format(child.Path, null, $"Unknown key; expected one of {string.Join(", ", Keys)}"));
             }
-
-            if (child.Value is null)
+            else if (child.Value is null)
             {
-                throw new CircuitBreakerConfigurationException(name, child.Key, child.Path, "Expected a string value, found a section.", null);
+                errors.Add(ConfigurationError.Format(child.Path, null, "Expected a string value, found a section"));
             }
         }
 
-        options.Name = name;
-        Read(section, "Window", options, static (o, v) => o.Window = Window.Parse(v));
-        Read(section, "Tracker", options, static (o, v) => o.Tracker = Tracker.Parse(v));
-        Read(section, "Tripper", options, static (o, v) => o.Tripper = Tripper.Parse(v));
-        Read(section, "Retry", options, static (o, v) => o.Retry = Retry.Parse(v));
-        Read(section, "Permit", options, static (o, v) => o.Permit = Permit.Parse(v));
+        options.Name = section.Key;
+        Read(section, "Window", options, errors, static (o, v) => o.Window = Window.Parse(v));
+        Read(section, "Tracker", options, errors, static (o, v) => o.Tracker = Tracker.Parse(v));
+        Read(section, "Tripper", options, errors, static (o, v) => o.Tripper = Tripper.Parse(v));
+        Read(section, "Retry", options, errors, static (o, v) => o.Retry = Retry.Parse(v));
+        Read(section, "Permit", options, errors, static (o, v) => o.Permit = Permit.Parse(v));
 
         var max = section.GetSection("MaxHalfOpenCalls");
         if (max.Value is { } text)
         {
-            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) || count < 1)
+            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) && count >= 1)
             {
-                throw new CircuitBreakerConfigurationException(name, max.Key, max.Path, $"Expected a whole number of at least 1, found '{text}'.", null);
+                options.MaxHalfOpenCalls = count;
             }
-
-            options.MaxHalfOpenCalls = count;
+            else
+            {
+                errors.Add(ConfigurationError.Format(max.Path, text, "Expected a whole number of at least 1"));
+            }
         }
+
+        return errors;
     }
 
-    private static void Read(IConfigurationSection section, string key, CircuitBreakerOptions options, Action<CircuitBreakerOptions, string> apply)
+    private static void Read(IConfigurationSection section, string key, CircuitBreakerOptions options, List<string> errors, Action<CircuitBreakerOptions, string> apply)
     {
         var child = section.GetSection(key);
         if (child.Value is not { } value)
@@ -87,7 +71,34 @@ internal static class CircuitBreakerConfiguration
         }
         catch (ExpressionException exception)
         {
-            throw new CircuitBreakerConfigurationException(section.Key, child.Key, child.Path, exception.Message, value, exception);
+            errors.Add(ConfigurationError.Format(child.Path, value, exception.Message));
         }
+    }
+}
+
+/// <summary>A breaker's configuration section, kept for its validation.</summary>
+/// <param name="Section">The section, whose key is the breaker's name.</param>
+internal sealed record BreakerSection(IConfigurationSection Section);
+
+/// <summary>
+/// Validates the named options of every breaker that has a configuration section: the errors of the section (unknown
+/// keys, values that do not parse), in the one shape Fluxgate's configuration errors have.
+/// </summary>
+internal sealed class BreakerSectionValidator(IEnumerable<BreakerSection> sections) : IValidateOptions<CircuitBreakerOptions>
+{
+    private readonly BreakerSection[] _sections = [.. sections];
+
+    public ValidateOptionsResult Validate(string? name, CircuitBreakerOptions options)
+    {
+        List<string>? errors = null;
+        foreach (var breaker in _sections)
+        {
+            if (string.Equals(breaker.Section.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                (errors ??= []).AddRange(CircuitBreakerConfiguration.Apply(breaker.Section, new CircuitBreakerOptions()));
+            }
+        }
+
+        return errors is { Count: > 0 } ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Fluxgate.DependencyInjection;
 
@@ -16,7 +17,7 @@ namespace Fluxgate.DependencyInjection;
 internal sealed class RegistryHost : IDisposable
 {
     private readonly ILogger _logger;
-    private readonly IDisposable? _changeSubscription;
+    private readonly List<IDisposable> _changeSubscriptions = [];
 
     public RegistryHost(IServiceProvider services)
     {
@@ -31,8 +32,7 @@ internal sealed class RegistryHost : IDisposable
         {
             OptionsFactory = name =>
             {
-                var options = factory.Create(name);
-                CircuitBreakerConfiguration.ThrowIfInvalid(options);
+                var options = factory.Create(name); // validated: an invalid section throws OptionsValidationException
                 if (containerTime is not null && ReferenceEquals(options.TimeProvider, TimeProvider.System))
                 {
                     options.TimeProvider = containerTime;
@@ -68,14 +68,30 @@ internal sealed class RegistryHost : IDisposable
             }
         }
 
-        _changeSubscription = services.GetService<IOptionsMonitor<CircuitBreakerOptions>>()?.OnChange((_, name) => OnOptionsChanged(name ?? Options.DefaultName));
+        // A configuration section's reload is watched here, not through the options monitor: the monitor validates as it
+        // rebuilds and would throw an invalid reload into the configuration's reload (a file watcher's thread), before any
+        // listener could keep the breaker's settings and log why.
+        foreach (var section in services.GetServices<BreakerSection>())
+        {
+            _changeSubscriptions.Add(ChangeToken.OnChange(section.Section.GetReloadToken, name => OnOptionsChanged(name), section.Section.Key));
+        }
+
+        // Change token sources an application registers itself still reach the breakers through the monitor.
+        if (services.GetService<IOptionsMonitor<CircuitBreakerOptions>>()?.OnChange((_, name) => OnOptionsChanged(name ?? Options.DefaultName)) is { } subscription)
+        {
+            _changeSubscriptions.Add(subscription);
+        }
     }
 
     public CircuitBreakerRegistry Registry { get; }
 
     public void Dispose()
     {
-        _changeSubscription?.Dispose();
+        foreach (var subscription in _changeSubscriptions)
+        {
+            subscription.Dispose();
+        }
+
         Registry.Dispose();
     }
 

@@ -1,10 +1,12 @@
 using System.Globalization;
+using Fluxgate.Shared;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Fluxgate.Redis.Internal;
 
-/// <summary>The fleet as a configuration section describes it, read and checked with errors that name the key, the value and the rule.</summary>
+/// <summary>The fleet as a configuration section describes it, read with errors in the shape of every Fluxgate configuration error (path, value, rule).</summary>
 internal sealed record FleetConfiguration(ConfigurationOptions Connection, CircuitBreakerFleetOptions Options, string[]? Breakers, bool JoinOnDemandBreakers, int MaxOnDemandBreakers)
 {
     public const int DefaultMaxOnDemandBreakers = 100;
@@ -15,44 +17,45 @@ internal sealed record FleetConfiguration(ConfigurationOptions Connection, Circu
     internal static readonly string[] Keys =
         ["ConnectionString", "Application", "ReplicaId", "HeartbeatInterval", "ReplicaTimeout", "QuorumMinimum", "QuorumFraction", "Breakers", "JoinOnDemandBreakers", "MaxOnDemandBreakers"];
 
-    /// <summary>Reads <paramref name="section"/>.</summary>
-    /// <exception cref="InvalidOperationException">A key is unknown or a value invalid: the message names the path, the value and what is accepted.</exception>
-    public static FleetConfiguration Read(IConfiguration section)
+    /// <summary>Reads <paramref name="section"/>, adding what is wrong with it to <paramref name="errors"/>.</summary>
+    /// <returns>The fleet described, or <see langword="null"/> when an error was added.</returns>
+    public static FleetConfiguration? Read(IConfiguration section, List<string> errors)
     {
+        var before = errors.Count;
         var path = section is IConfigurationSection named ? named.Path : "(root)";
         foreach (var child in section.GetChildren())
         {
             if (!Keys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
             {
-                throw Error(child.Path, null, $"unknown key; expected one of {string.Join(", ", Keys)}");
+                errors.Add(ConfigurationError.Format(child.Path, null, $"Unknown key; expected one of {string.Join(", ", Keys)}"));
             }
         }
 
         if (string.IsNullOrWhiteSpace(section["ConnectionString"]))
         {
-            throw Error($"{path}:ConnectionString", null, "required: a StackExchange.Redis configuration string such as 'localhost:6379'");
+            errors.Add(ConfigurationError.Format($"{path}:ConnectionString", null, "Required: a StackExchange.Redis configuration string such as 'localhost:6379'"));
         }
 
         if (string.IsNullOrWhiteSpace(section["Application"]))
         {
-            throw Error($"{path}:Application", null, "required: the name shared by the replicas of one application (letters, digits, '.', '_', '-')");
+            errors.Add(ConfigurationError.Format($"{path}:Application", null, "Required: the name shared by the replicas of one application (letters, digits, '.', '_', '-')"));
         }
 
         var options = new CircuitBreakerFleetOptions();
         ConfigurationOptions? connection = null;
 
         // The connection string is never quoted back: it may hold a password. The client's message names the bad option.
-        Set(section, "ConnectionString", text => connection = FleetConnectionString.Parse(text, "ConnectionString"), quoteValue: false);
-        Set(section, "Application", text => options.Application = text);
-        Set(section, "ReplicaId", text => options.ReplicaId = text);
-        Set(section, "HeartbeatInterval", text => options.HeartbeatInterval = DurationText.Parse(text));
-        Set(section, "ReplicaTimeout", text => options.ReplicaTimeout = DurationText.Parse(text));
-        Set(section, "QuorumMinimum", text => options.QuorumMinimum = int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture));
-        Set(section, "QuorumFraction", text => options.QuorumFraction = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture));
+        Set(section, "ConnectionString", errors, text => connection = FleetConnectionString.Parse(text, "ConnectionString"), quoteValue: false);
+        Set(section, "Application", errors, text => options.Application = text);
+        Set(section, "ReplicaId", errors, text => options.ReplicaId = text);
+        Set(section, "HeartbeatInterval", errors, text => options.HeartbeatInterval = DurationText.Parse(text));
+        Set(section, "ReplicaTimeout", errors, text => options.ReplicaTimeout = DurationText.Parse(text));
+        Set(section, "QuorumMinimum", errors, text => options.QuorumMinimum = int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture));
+        Set(section, "QuorumFraction", errors, text => options.QuorumFraction = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture));
         var join = false;
-        Set(section, "JoinOnDemandBreakers", text => join = bool.Parse(text));
+        Set(section, "JoinOnDemandBreakers", errors, text => join = bool.Parse(text));
         var max = DefaultMaxOnDemandBreakers;
-        Set(section, "MaxOnDemandBreakers", text =>
+        Set(section, "MaxOnDemandBreakers", errors, text =>
         {
             max = int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture);
             if (max is < 1 or > MaxMaxOnDemandBreakers)
@@ -61,31 +64,50 @@ internal sealed record FleetConfiguration(ConfigurationOptions Connection, Circu
             }
         });
 
-        var timeout = section.GetSection("ReplicaTimeout");
-        try
+        if (errors.Count == before)
         {
-            options.Validate();
-        }
-        catch (ArgumentException exception)
-        {
-            throw Error(timeout.Value is null ? $"{path}:HeartbeatInterval" : timeout.Path, timeout.Value ?? section["HeartbeatInterval"], FirstLine(exception));
-        }
-
-        var list = section.GetSection("Breakers");
-        string[]? breakers = null;
-        if (list.Value is { } single)
-        {
-            breakers = [.. single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-        }
-        else if (list.GetChildren().Any())
-        {
-            breakers = [.. list.GetChildren().Select(c => c.Value ?? throw Error(c.Path, null, "expected a breaker's name"))];
+            // The rules between options (a timeout of at least two heartbeats) are checked once each option is valid.
+            var timeout = section.GetSection("ReplicaTimeout");
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentException exception)
+            {
+                errors.Add(ConfigurationError.Format(timeout.Value is null ? $"{path}:HeartbeatInterval" : timeout.Path, timeout.Value ?? section["HeartbeatInterval"], FirstLine(exception)));
+            }
         }
 
-        return new FleetConfiguration(connection!, options, breakers, join, max);
+        var breakers = BreakerNames(section, errors).Select(b => b.Name).ToArray();
+        return errors.Count > before ? null : new FleetConfiguration(connection!, options, section.GetSection("Breakers").Exists() ? breakers : null, join, max);
     }
 
-    private static void Set(IConfiguration section, string key, Action<string> apply, bool quoteValue = true)
+    /// <summary>The breakers <c>Breakers</c> lists (a comma-separated value or a list), each with the path that names it.</summary>
+    public static List<(string Path, string Name)> BreakerNames(IConfiguration section, List<string> errors)
+    {
+        var list = section.GetSection("Breakers");
+        if (list.Value is { } single)
+        {
+            return [.. single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name => (list.Path, name))];
+        }
+
+        var names = new List<(string, string)>();
+        foreach (var child in list.GetChildren())
+        {
+            if (child.Value is { } name)
+            {
+                names.Add((child.Path, name));
+            }
+            else
+            {
+                errors.Add(ConfigurationError.Format(child.Path, null, "Expected a breaker's name, found a section"));
+            }
+        }
+
+        return names;
+    }
+
+    private static void Set(IConfiguration section, string key, List<string> errors, Action<string> apply, bool quoteValue = true)
     {
         var child = section.GetSection(key);
         if (child.Value is not { } text)
@@ -99,16 +121,49 @@ internal sealed record FleetConfiguration(ConfigurationOptions Connection, Circu
         }
         catch (Exception exception) when (exception is FormatException or OverflowException or ArgumentException)
         {
-            throw Error(child.Path, quoteValue ? text : null, FirstLine(exception));
+            errors.Add(ConfigurationError.Format(child.Path, quoteValue ? text : null, FirstLine(exception)));
         }
     }
 
     /// <summary>The rule of an exception's message, without the framework's "(Parameter …)" and "Actual value" lines.</summary>
     private static string FirstLine(Exception exception) => exception.Message.Split(" (Parameter", 2)[0].Split('\n', 2)[0].Trim();
+}
 
-    private static InvalidOperationException Error(string path, string? value, string rule)
+/// <summary>The fleet's configuration section as an options type, so the options system validates it (<c>ValidateOnStart</c>).</summary>
+internal sealed class FleetSection
+{
+    /// <summary>The section; <see langword="null"/> when the fleet is configured in code.</summary>
+    public IConfiguration? Configuration { get; set; }
+}
+
+/// <summary>
+/// Validates the fleet's section when the host starts: its keys and values, and that each breaker <c>Breakers</c> lists is
+/// registered. The failures have the shape of every Fluxgate configuration error.
+/// </summary>
+internal sealed class FleetSectionValidator(IServiceProvider services) : IValidateOptions<FleetSection>
+{
+    public ValidateOptionsResult Validate(string? name, FleetSection options)
     {
-        var sentence = rule.EndsWith('.') ? rule : rule + ".";
-        return new(value is null ? $"Fluxgate fleet configuration, '{path}': {sentence}" : $"Fluxgate fleet configuration, '{path}' = '{value}': {sentence}");
+        if (options.Configuration is not { } section)
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
+        var errors = new List<string>();
+        FleetConfiguration.Read(section, errors);
+        var listed = FleetConfiguration.BreakerNames(section, []);
+        if (listed.Count > 0)
+        {
+            var registry = (CircuitBreakerRegistry?)services.GetService(typeof(CircuitBreakerRegistry));
+            foreach (var (path, breaker) in listed)
+            {
+                if (registry is null || !registry.TryGet(breaker, out _))
+                {
+                    errors.Add(ConfigurationError.Format(path, breaker, "No breaker of this name is registered; 'Breakers' lists breakers registered with AddCircuitBreaker or AddCircuitBreakers"));
+                }
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

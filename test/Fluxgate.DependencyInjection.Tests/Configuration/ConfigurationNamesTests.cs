@@ -112,10 +112,10 @@ public sealed class ConfigurationNamesTests : IDisposable
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [$"Fluxgate:Breakers:payments:{key}"] = "FailureStreak(2)" }).Build();
 
-        var error = Assert.Throws<CircuitBreakerConfigurationException>(() => new ServiceCollection().AddCircuitBreakers(configuration.GetSection("Fluxgate")));
+        _provider = new ServiceCollection().AddCircuitBreakers(configuration.GetSection("Fluxgate")).BuildServiceProvider();
 
-        Assert.Equal(key, error.Key);
-        Assert.Contains("Unknown key", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<OptionsValidationException>(() => _provider.GetRequiredKeyedService<CircuitBreaker>("payments"));
+        Assert.Equal($"Fluxgate configuration, 'Fluxgate:Breakers:payments:{key}': Unknown key; expected one of Window, Tracker, Tripper, Retry, Permit, MaxHalfOpenCalls.", Assert.Single(error.Failures));
     }
 
     [Fact]
