@@ -26,7 +26,31 @@ public static class FluxgateServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(configure);
         services.AddSingleton<IConfigureOptions<CircuitBreakerOptions>>(new ConfigureBreakerOptions(name, configure));
-        return services.AddNamedCircuitBreaker(new CircuitBreakerRegistration(name, RegistrationSource.Code));
+        return services.AddCircuitBreaker(new CircuitBreakerRegistration(name, "registered with AddCircuitBreaker"));
+    }
+
+    /// <summary>
+    /// Registers a breaker as an integration describes it (an HTTP client's breaker): resolvable as
+    /// <c>GetRequiredKeyedService&lt;CircuitBreaker&gt;(name)</c> and through the container's <see cref="CircuitBreakerRegistry"/>,
+    /// its options starting from <see cref="CircuitBreakerRegistration.StartingValues"/>.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="registration">The breaker's registration.</param>
+    /// <returns>The services.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="registration"/> is <see langword="null"/>.</exception>
+    /// <remarks>Configure its options with <see cref="AddCircuitBreaker(IServiceCollection, string, Action{CircuitBreakerOptions})"/> or a configuration section of the same name.</remarks>
+    public static IServiceCollection AddCircuitBreaker(this IServiceCollection services, CircuitBreakerRegistration registration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(registration);
+        services.AddCircuitBreakerRegistry();
+        services.AddSingleton(registration);
+        if (!services.Any(d => d.IsKeyedService && d.ServiceType == typeof(CircuitBreaker) && Equals(d.ServiceKey, registration.Name)))
+        {
+            services.AddKeyedSingleton(registration.Name, static (sp, key) => sp.GetRequiredService<CircuitBreakerRegistry>().Get((string)key!));
+        }
+
+        return services;
     }
 
     /// <summary>
@@ -66,7 +90,7 @@ public static class FluxgateServiceCollectionExtensions
             services.AddSingleton(new BreakerSection(breaker));
             services.AddOptions<CircuitBreakerOptions>(breaker.Key).ValidateOnStart();
             services.AddSingleton<IConfigureOptions<CircuitBreakerOptions>>(new ConfigureBreakerOptions(breaker.Key, options => CircuitBreakerConfiguration.Apply(breaker, options)));
-            services.AddNamedCircuitBreaker(new CircuitBreakerRegistration(breaker.Key, RegistrationSource.Configuration));
+            services.AddCircuitBreaker(new CircuitBreakerRegistration(breaker.Key, "configured") { FromConfiguration = true });
         }
 
         return services.AddCircuitBreakerRegistry();
@@ -88,19 +112,6 @@ public static class FluxgateServiceCollectionExtensions
         if (configure is not null)
         {
             services.Configure(configure);
-        }
-
-        return services;
-    }
-
-    /// <summary>Registers a breaker that the registry keeps (unless it is the per-authority template of an HTTP client), and its keyed service.</summary>
-    internal static IServiceCollection AddNamedCircuitBreaker(this IServiceCollection services, CircuitBreakerRegistration registration)
-    {
-        services.AddCircuitBreakerRegistry();
-        services.AddSingleton(registration);
-        if (!services.Any(d => d.IsKeyedService && d.ServiceType == typeof(CircuitBreaker) && Equals(d.ServiceKey, registration.Name)))
-        {
-            services.AddKeyedSingleton(registration.Name, static (sp, key) => sp.GetRequiredService<CircuitBreakerRegistry>().Get((string)key!));
         }
 
         return services;

@@ -229,6 +229,37 @@ public sealed class ServiceCollectionTests : IDisposable
     }
 
     [Fact]
+    public void AddCircuitBreaker_Registration_StartsFromItsStartingValuesWhichConfigureOverrides()
+    {
+        var sp = Build(s => s
+            .AddCircuitBreaker("grpc", o => o.Retry = Retry.Never())
+            .AddCircuitBreaker(new CircuitBreakerRegistration("grpc", "gRPC client 'grpc'")
+            {
+                StartingValues = o => { o.Tripper = Tripper.FailureStreak(1); o.Retry = Retry.Cooldown(TimeSpan.FromSeconds(9)); },
+            }));
+
+        var breaker = sp.GetRequiredKeyedService<CircuitBreaker>("grpc");
+
+        var policy = breaker.GetInfo().Policy;
+        Assert.Contains("Tripper=FailureStreak(1)", policy, StringComparison.Ordinal);   // the starting value, not overridden
+        Assert.Contains("Retry=Never()", policy, StringComparison.Ordinal);              // configure overrides the starting value
+    }
+
+    [Fact]
+    public void AddCircuitBreaker_TemplateRegistration_KeepsNoBreakerOfItsName()
+    {
+        var sp = Build(s => s
+            .AddCircuitBreaker("tenants", o => o.Tripper = Tripper.FailureStreak(1))
+            .AddCircuitBreaker(new CircuitBreakerRegistration("tenants", "tenant clients") { IsTemplate = _ => true }));
+        var registry = sp.GetRequiredService<CircuitBreakerRegistry>();
+
+        var made = registry.GetOrAdd("tenants/acme", template: "tenants");
+
+        Assert.Equal(["tenants/acme"], registry.Breakers.Select(b => b.Name));
+        Assert.Contains("Tripper=FailureStreak(1)", made.GetInfo().Policy, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CodeConfiguration_AddsListenersToConfiguredBreakers()
     {
         var listener = new RecordingListener();

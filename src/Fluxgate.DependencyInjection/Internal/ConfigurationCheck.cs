@@ -1,4 +1,3 @@
-using Fluxgate.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +15,7 @@ namespace Fluxgate.DependencyInjection;
 internal sealed class ConfigurationCheck(
     IEnumerable<ConfigurationSourceFacts> sources,
     IEnumerable<CircuitBreakerRegistration> registrations,
-    IOptionsMonitor<HttpCircuitBreakerHandlerOptions> handlerOptions,
+    IServiceProvider services,
     ILoggerFactory? loggerFactory = null) : IValidateOptions<CircuitBreakerRegistryOptions>
 {
     private int _done;
@@ -56,7 +55,7 @@ internal sealed class ConfigurationCheck(
         var configured = new HashSet<string>(existing.SelectMany(f => f.Breakers), StringComparer.OrdinalIgnoreCase);
         var sections = string.Join(" or ", existing.Select(f => $"'{f.Path}:Breakers'"));
         var list = configured.Count == 0 ? "none" : string.Join(", ", configured.Order(StringComparer.OrdinalIgnoreCase));
-        foreach (var registration in registrations.Where(r => r.Source != RegistrationSource.Configuration).DistinctBy(r => r.Name, StringComparer.OrdinalIgnoreCase))
+        foreach (var registration in registrations.Where(r => !r.FromConfiguration).DistinctBy(r => r.Name, StringComparer.OrdinalIgnoreCase))
         {
             if (!configured.Contains(registration.Name))
             {
@@ -67,10 +66,6 @@ internal sealed class ConfigurationCheck(
         return ValidateOptionsResult.Success;
     }
 
-    private string Describe(CircuitBreakerRegistration registration) => registration.Source switch
-    {
-        RegistrationSource.HttpClient when handlerOptions.Get(registration.ClientName).PerAuthority => $"the per-authority template of HTTP client '{registration.ClientName}'",
-        RegistrationSource.HttpClient => $"HTTP client '{registration.ClientName}'",
-        _ => "registered with AddCircuitBreaker",
-    };
+    private string Describe(CircuitBreakerRegistration registration) =>
+        registration.IsTemplate?.Invoke(services) == true ? $"{registration.RegisteredBy}, the template of breakers made on demand" : registration.RegisteredBy;
 }

@@ -1,4 +1,3 @@
-using Fluxgate.Http;
 using Fluxgate.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -54,12 +53,11 @@ internal sealed class RegistryHost : IDisposable
             },
         });
 
-        // Kept breakers: every name registered in code or configuration, and the breaker of each HTTP client that does
-        // not keep one per authority (then the name is only the template). Code's spelling wins over configuration's.
-        var handlerOptions = services.GetRequiredService<IOptionsMonitor<HttpCircuitBreakerHandlerOptions>>();
-        var registrations = services.GetServices<CircuitBreakerRegistration>()
-            .Where(r => r.Source != RegistrationSource.HttpClient || !handlerOptions.Get(r.ClientName).PerAuthority)
-            .OrderBy(r => r.Source == RegistrationSource.Configuration ? 1 : 0);
+        // Kept breakers: every name registered, except templates (an HTTP client's per-authority breakers are made on demand
+        // from the name's options). Code's spelling wins over configuration's.
+        var all = services.GetServices<CircuitBreakerRegistration>().ToList();
+        var templates = all.Where(r => r.IsTemplate?.Invoke(services) == true).Select(r => r.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var registrations = all.Where(r => !templates.Contains(r.Name)).OrderBy(r => r.FromConfiguration ? 1 : 0);
         foreach (var registration in registrations)
         {
             if (!Registry.TryGet(registration.Name, out _))

@@ -9,14 +9,21 @@ namespace Fluxgate;
 /// Why the meter is in the core, where Polly puts its own in an extensions package behind an abstract listener:
 /// <c>System.Diagnostics.Metrics</c> is part of the runtime, so the core keeps zero package dependencies; per-call
 /// counts and durations need the hot path, where an abstraction would cost a virtual call per call; and while nobody
-/// listens a call pays one read of <see cref="Instrument.Enabled"/> (docs/benchmarks.md has the figures: the
-/// closed-state call with and without a listener).
+/// listens a call pays a read of <see cref="Instrument.Enabled"/> for each of the two per-call instruments
+/// (docs/benchmarks.md has the figures: the closed-state call with and without a listener).
 /// </para>
 /// <para>
 /// The state gauge reports every live breaker, so each breaker registers here when it is created. Registration is
 /// striped by thread (one lock and one list per stripe) and each stripe purges dead entries when it has doubled since
 /// its last purge: creating many breakers from many threads neither serializes on one lock nor rescans every live
 /// breaker again and again (<c>CreationBenchmarks</c>).
+/// </para>
+/// <para>
+/// Both are static on purpose, as the runtime's own meters are: breakers made with <c>new</c> have no owner to register
+/// with, an <c>IMeterFactory</c> comes from a container the core cannot require, and the registry holds weak
+/// references, so it keeps no breaker alive. The costs: the gauge reports a dropped breaker until the GC collects it
+/// (tests assert bounds, never counts of dead breakers), and every listener in the process sees every breaker.
+/// docs/architecture.md ("Process-wide state") has the reasons in full and the other static state.
 /// </para>
 /// </remarks>
 internal static class FluxgateMeter

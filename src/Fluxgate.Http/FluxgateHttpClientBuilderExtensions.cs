@@ -49,19 +49,24 @@ public static class FluxgateHttpClientBuilderExtensions
         var breakerName = name ?? builder.Name;
         var clientName = builder.Name;
         var services = builder.Services;
-        services.AddSingleton(new CircuitBreakerBaseOptions(breakerName, HttpCircuitBreakerDefaults.Apply));
-        if (configure is not null)
-        {
-            services.AddSingleton<IConfigureOptions<CircuitBreakerOptions>>(new ConfigureBreakerOptions(breakerName, configure));
-        }
-
         var handlerOptions = services.AddOptions<HttpCircuitBreakerHandlerOptions>(clientName);
         if (configureHandler is not null)
         {
             handlerOptions.Configure(configureHandler);
         }
 
-        services.AddNamedCircuitBreaker(new CircuitBreakerRegistration(breakerName, RegistrationSource.HttpClient, clientName));
+        // The HTTP rules are starting values, so a configuration section or `configure` overrides them in any order; with
+        // per-authority breakers the name only templates the breakers made for each authority.
+        services.AddCircuitBreaker(new CircuitBreakerRegistration(breakerName, $"HTTP client '{clientName}'")
+        {
+            StartingValues = HttpCircuitBreakerDefaults.Apply,
+            IsTemplate = sp => sp.GetRequiredService<IOptionsMonitor<HttpCircuitBreakerHandlerOptions>>().Get(clientName).PerAuthority,
+        });
+        if (configure is not null)
+        {
+            services.AddCircuitBreaker(breakerName, configure);
+        }
+
         services.TryAddSingleton<AuthoritySelectors>();
         return builder.AddHttpMessageHandler(sp =>
         {
