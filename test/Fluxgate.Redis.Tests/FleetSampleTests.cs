@@ -6,7 +6,7 @@ namespace Fluxgate.Redis.Tests;
 public class FleetSampleTests
 {
     [Fact]
-    public async Task Sample_TellsTheStoryAndExitsZero()
+    public async Task Sample_WithRedisServer_TellsTheStoryAndExitsZero()
     {
         RedisServer.Start().Dispose(); // installs redis-server first when the machine lacks it, as the other tests do
 
@@ -38,7 +38,7 @@ public class FleetSampleTests
         // Defect: the sample left redis-server running, and its temporary folder, when stopped with SIGTERM.
         RedisServer.Start().Dispose();
         var start = new ProcessStartInfo(Net10Program.DotNetHost) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Net10Program.Path(Path.Combine("samples", "Fluxgate.Fleet"), "Fluxgate.Fleet"));
+        start.ArgumentList.Add(Net10Program.Path("Fluxgate.Fleet"));
         using var process = Process.Start(start)!;
         var started = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
@@ -68,7 +68,7 @@ public class FleetSampleTests
 
     private static async Task<(int Exit, string Output)> RunAsync(string? path)
     {
-        var dll = Net10Program.Path(Path.Combine("samples", "Fluxgate.Fleet"), "Fluxgate.Fleet");
+        var dll = Net10Program.Path("Fluxgate.Fleet");
         var start = new ProcessStartInfo(Net10Program.DotNetHost) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(dll);
         if (path is not null)

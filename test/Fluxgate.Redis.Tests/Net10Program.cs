@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace Fluxgate.Redis.Tests;
 
 /// <summary>
@@ -12,16 +14,14 @@ internal static class Net10Program
     /// </summary>
     public static string DotNetHost { get; } = FindDotNetHost();
 
-    /// <summary>Where <paramref name="assemblyName"/> is built from the project in <paramref name="projectDirectory"/> (relative to the repository root), in this run's configuration.</summary>
-    public static string Path(string projectDirectory, string assemblyName)
+    /// <summary>Where the program <paramref name="assemblyName"/> is built, in this run's configuration, as the build recorded it (the test project's <c>AssemblyMetadata</c> items).</summary>
+    public static string Path(string assemblyName)
     {
-        // AppContext.BaseDirectory is <root>/test/Fluxgate.Redis.Tests/bin/<configuration>/<tfm>/.
-        var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(System.IO.Path.DirectorySeparatorChar));
-        var configuration = tfm.Parent!;
-        var root = configuration.Parent!.Parent!.Parent!.Parent!;
-        var dll = System.IO.Path.Combine(root.FullName, projectDirectory, "bin", configuration.Name, "net10.0", assemblyName + ".dll");
+        var key = "Program:" + assemblyName;
+        var dll = typeof(Net10Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().SingleOrDefault(a => a.Key == key)?.Value;
+        Assert.True(dll is not null, $"The test project records no '{key}' (Fluxgate.Redis.Tests.csproj).");
         Assert.True(File.Exists(dll), $"{assemblyName} is not built at {dll}.");
-        return dll;
+        return System.IO.Path.GetFullPath(dll);
     }
 
     private static string FindDotNetHost()

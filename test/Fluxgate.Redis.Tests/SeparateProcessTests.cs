@@ -88,7 +88,7 @@ public sealed class SeparateProcessTests(RedisFixture redis) : IClassFixture<Red
 
         public static ReplicaProcess Start(string connection, string application, string id)
         {
-            var dll = Net10Program.Path(Path.Combine("test", "Fluxgate.Redis.Replica"), "Fluxgate.Redis.Replica");
+            var dll = Net10Program.Path("Fluxgate.Redis.Replica");
             var start = new ProcessStartInfo(Net10Program.DotNetHost) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var argument in new[] { dll, connection, application, id })
             {
