@@ -3,9 +3,9 @@ using Prometheus;
 namespace Fluxgate.Prometheus;
 
 /// <summary>
-/// A listener that exports breaker states and transitions with the Python original's series, so existing
-/// dashboards work: gauge <c>circuit_breaker_state{circuit_name,state}</c> (1 for the current state, 0 for
-/// the five others) and counter <c>circuit_breaker_state_transition_total{circuit_name,old_state,new_state}</c>.
+/// A listener that exports breaker states and transitions as the series <c>circuit_breaker_state</c> and
+/// <c>circuit_breaker_state_transition_total</c>: gauge <c>circuit_breaker_state{circuit_name,state}</c> (1 for the
+/// current state, 0 for the five others) and counter <c>circuit_breaker_state_transition_total{circuit_name,old_state,new_state}</c>.
 /// </summary>
 /// <remarks>
 /// A sync listener with no I/O: the series are updated before the call that caused the transition returns.

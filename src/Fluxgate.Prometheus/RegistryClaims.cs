@@ -4,9 +4,10 @@ using Prometheus;
 namespace Fluxgate.Prometheus;
 
 /// <summary>
-/// Which of the two exporters of this package a registry serves: the <see cref="PrometheusListener"/> (the Python library's
-/// series) or the <see cref="FluxgateMeterExporter"/> (OpenTelemetry's names), never both, so that nobody publishes every
-/// breaker's state and transitions twice under two names by accident.
+/// Which of the two exporters of this package a registry serves: the <see cref="PrometheusListener"/> (the series
+/// <c>circuit_breaker_state</c> and <c>circuit_breaker_state_transition_total</c>) or the
+/// <see cref="FluxgateMeterExporter"/> (OpenTelemetry's names), never both, so that nobody publishes every breaker's
+/// state and transitions twice under two names by accident.
 /// </summary>
 /// <remarks>Keyed by registry instance, weakly: process-wide by nature (registries are), and it keeps no registry alive.</remarks>
 internal static class RegistryClaims

@@ -6,8 +6,9 @@ using System.Text.Json;
 namespace Fluxgate.Slack;
 
 /// <summary>
-/// An async listener that posts each transition to a Slack channel with <c>chat.postMessage</c>, with the
-/// Python original's titles, colours and fields, threaded per failure cycle.
+/// An async listener that posts each transition to a Slack channel with <c>chat.postMessage</c>, with a title,
+/// colour and fields for each transition (see <see cref="GetTemplate(CircuitState, CircuitState)"/>), threaded per
+/// failure cycle.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -30,7 +31,7 @@ public sealed class SlackListener : IAsyncCircuitBreakerListener, IDisposable
     /// <summary>Slack's Web API base address, used when the HTTP client has none.</summary>
     public static readonly Uri DefaultApiBaseAddress = new("https://slack.com/api/");
 
-    /// <summary>The default <see cref="Timeout"/>: 5 seconds, as in the original.</summary>
+    /// <summary>The default <see cref="Timeout"/>: 5 seconds.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>The longest finite <see cref="Timeout"/>: 4,294,967,294 ms (about 49.7 days), the longest a .NET timer can wait.</summary>
@@ -106,7 +107,7 @@ public sealed class SlackListener : IAsyncCircuitBreakerListener, IDisposable
     }
 
     /// <summary>Gets or sets the time zone of the Transition Time field.</summary>
-    /// <value>The default value is <see cref="TimeZoneInfo.Local"/>, as in the original.</value>
+    /// <value>The default value is <see cref="TimeZoneInfo.Local"/>.</value>
     /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
     public TimeZoneInfo TimeZone
     {
@@ -124,7 +125,7 @@ public sealed class SlackListener : IAsyncCircuitBreakerListener, IDisposable
     }
 
     /// <summary>Gets or sets the template of transitions that have none of their own.</summary>
-    /// <value>The default value is the original's grey <c>ℹ️ Circuit Breaker State Changed</c>.</value>
+    /// <value>The default value is a grey <c>ℹ️ Circuit Breaker State Changed</c>.</value>
     /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
     public SlackTemplate FallbackTemplate
     {

@@ -30,7 +30,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     [Theory]
     [InlineData(FleetCommand.Disable, CircuitState.Disabled)]
     [InlineData(FleetCommand.MetricsOnly, CircuitState.MetricsOnly)]
-    public async Task EveryCommand_ReachesEveryReplica(FleetCommand command, CircuitState state)
+    public async Task CommandAsync_EveryCommand_ReachesEveryReplica(FleetCommand command, CircuitState state)
     {
         var (a, breakerA) = await _kit.ReplicaAsync("a");
         var (_, breakerB) = await _kit.ReplicaAsync("b");
@@ -42,7 +42,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     }
 
     [Fact]
-    public async Task ALateJoiner_AppliesTheStoredCommand()
+    public async Task Join_AfterACommandWasStored_AppliesTheStoredCommand()
     {
         var ops = await _kit.FleetAsync("ops");
         await ops.ForceOpenAsync("PAYMENTS"); // names match ignoring case, as breaker names do everywhere
@@ -74,7 +74,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     }
 
     [Fact]
-    public async Task AReplicaThatMissedTheReset_ReadsItAndLeavesTheForcedState()
+    public async Task Heartbeat_AReplicaThatMissedTheReset_ReadsItAndLeavesTheForcedState()
     {
         var (a, breaker) = await _kit.ReplicaAsync("a");
         await a.ForceOpenAsync("payments");
@@ -89,7 +89,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     }
 
     [Fact]
-    public async Task ACommandStoredWhileTheMessageWasMissed_IsAppliedAtTheNextHeartbeat()
+    public async Task Heartbeat_ACommandStoredWhileItsMessageWasMissed_AppliesIt()
     {
         var (a, breaker) = await _kit.ReplicaAsync("a");
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
@@ -131,7 +131,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     }
 
     [Fact]
-    public async Task Commands_ValidateTheirArguments()
+    public async Task Commands_InvalidArguments_Throw()
     {
         var ops = await _kit.FleetAsync("ops");
 
@@ -142,7 +142,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     }
 
     [Fact]
-    public async Task View_ShowsEachReplicasStateCountsAndWhenItWasLastHeard()
+    public async Task GetViewAsync_TwoReplicas_ShowsEachReplicasStateCountsAndWhenItWasLastHeard()
     {
         var (a, breakerA) = await _kit.ReplicaAsync("a");
         var (_, breakerB) = await _kit.ReplicaAsync("b");
@@ -170,7 +170,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     }
 
     [Fact]
-    public async Task CommandAsync_ReturnsOnlyOnceTheCommandIsAppliedWhereItWasGiven()
+    public async Task CommandAsync_RacingItsOwnEcho_ReturnsOnlyOnceTheCommandIsAppliedWhereItWasGiven()
     {
         // Defect: when the issuer's own echo won the race for the command id, the echo's thread applied the state a moment
         // after CommandAsync returned. The command is now applied here before it is published at all.
@@ -217,7 +217,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     }
 
     [Fact]
-    public async Task ACommandNotStoredWhenTheFleetStops_FailsSayingSo()
+    public async Task ForceOpenAsync_NotStoredWhenTheFleetStops_FailsSayingSo()
     {
         var kit = new FleetKit(RedisServer.Start());
         var (a, breaker) = await kit.ReplicaAsync("a");
@@ -234,7 +234,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     }
 
     [Fact]
-    public async Task ALaterCommand_ReplacesOneStillWaitingForRedis()
+    public async Task CommandAsync_WhileAnEarlierOneWaitsForRedis_ReplacesIt()
     {
         var kit = new FleetKit(RedisServer.Start());
         var (a, breakerA) = await kit.ReplicaAsync("a");

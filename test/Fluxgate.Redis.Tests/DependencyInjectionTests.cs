@@ -38,7 +38,7 @@ public sealed class DependencyInjectionTests(RedisFixture redis) : IClassFixture
     }
 
     [Fact]
-    public async Task Breakers_ListsWhichBreakersJoin()
+    public async Task FleetFromConfiguration_BreakersListed_JoinsOnlyThose()
     {
         await using var provider = Build(new()
         {
@@ -69,7 +69,7 @@ public sealed class DependencyInjectionTests(RedisFixture redis) : IClassFixture
     [InlineData("Fluxgate:Fleet:ConnectionString", "127.0.0.1:6379,conectTimeout=100", "'Fluxgate:Fleet:ConnectionString': Not a valid StackExchange.Redis configuration string: Keyword 'conectTimeout' is not supported.")]
     [InlineData("Fluxgate:Fleet:ConnectionString", "redis://127.0.0.1:6391", "'Fluxgate:Fleet:ConnectionString': A URL such as 'redis://host:port' is not a StackExchange.Redis configuration string")]
     [InlineData("Fluxgate:Fleet:Breakers:0", "nowhere", "Fluxgate configuration, 'Fluxgate:Fleet:Breakers:0' = 'nowhere': No breaker of this name is registered;")]
-    public async Task ABadSection_StopsTheStartNamingTheKey(string key, string value, string expected)
+    public async Task FleetFromConfiguration_BadValue_StopsTheStartNamingTheKey(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -89,7 +89,7 @@ public sealed class DependencyInjectionTests(RedisFixture redis) : IClassFixture
     [Theory]
     [InlineData("Fluxgate:Fleet:ConnectionString", "Fluxgate configuration, 'Fluxgate:Fleet:ConnectionString': Required: a StackExchange.Redis configuration string")]
     [InlineData("Fluxgate:Fleet:Application", "Fluxgate configuration, 'Fluxgate:Fleet:Application': Required: the name shared")]
-    public async Task ARequiredKeyMissing_StopsTheStart(string missing, string expected)
+    public async Task FleetFromConfiguration_RequiredKeyMissing_StopsTheStart(string missing, string expected)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -191,7 +191,7 @@ public sealed class DependencyInjectionTests(RedisFixture redis) : IClassFixture
     }
 
     [Fact]
-    public async Task OnDemandBreakers_AreNotJoinedByDefault()
+    public async Task FleetFromConfiguration_OnDemandBreakers_AreNotJoinedByDefault()
     {
         await using var provider = Build(new()
         {

@@ -123,7 +123,7 @@ public sealed class FaultTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ServerRestartedEmpty_ReplicasKeepTheirStateAndRepublish()
+    public async Task Fleet_ServerRestartedEmpty_ReplicasKeepTheirStateAndRepublish()
     {
         var (a, breakerA) = await Replicas("a", "b");
         await a.ForceOpenAsync("payments");

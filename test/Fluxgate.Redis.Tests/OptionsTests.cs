@@ -4,7 +4,7 @@ namespace Fluxgate.Redis.Tests;
 public class OptionsTests
 {
     [Fact]
-    public void Defaults_AreDocumented()
+    public void CircuitBreakerFleetOptions_New_HasTheDocumentedDefaults()
     {
         var options = new CircuitBreakerFleetOptions();
 
@@ -78,7 +78,7 @@ public class OptionsTests
     [InlineData(4, 2)]
     [InlineData(5, 3)]
     [InlineData(20, 10)]
-    public void QuorumOf_IsTheMinimumOrHalfTheLiveReplicas(int live, int quorum) =>
+    public void QuorumOf_DefaultOptions_IsTheMinimumOrHalfTheLiveReplicas(int live, int quorum) =>
         Assert.Equal(quorum, new CircuitBreakerFleetOptions().QuorumOf(live));
 
     [Fact]
@@ -90,7 +90,7 @@ public class OptionsTests
         Assert.Equal(7, new CircuitBreakerFleetOptions { QuorumFraction = 2.0 / 3 }.QuorumOf(10));
 
     [Fact]
-    public void Snapshot_GivesEachReplicaAnIdOfItsOwn()
+    public void Snapshot_NoReplicaIdSet_GivesEachReplicaAnIdOfItsOwn()
     {
         var first = new CircuitBreakerFleetOptions().Snapshot().ReplicaId!;
         var second = new CircuitBreakerFleetOptions().Snapshot().ReplicaId!;

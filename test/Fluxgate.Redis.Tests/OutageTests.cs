@@ -33,7 +33,7 @@ public sealed class OutageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RedisKilledForTwelveSeconds_NeitherEndsTheEpisodeNorReopensTheRecoveredReplica()
+    public async Task Quorum_RedisKilledForTwelveSeconds_NeitherEndsTheEpisodeNorReopensTheRecoveredReplica()
     {
         // Defect: about a second after Redis answered again, the recovered replica logged that the quorum was over and was
         // opened again, because every peer not heard during the outage was dropped and a hold begun then had long expired.

@@ -10,7 +10,7 @@ public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture
     public async Task DisposeAsync() => await _kit.DisposeAsync();
 
     [Fact]
-    public async Task TwoOfThreeOpenOnTheirOwnEvidence_TheThirdOpensAsIfItsTripperFired()
+    public async Task Quorum_TwoOfThreeOpenOnTheirOwnEvidence_OpensTheThirdAsIfItsTripperFired()
     {
         var (a, breakerA) = await _kit.ReplicaAsync("a");
         var (b, breakerB) = await _kit.ReplicaAsync("b");
@@ -39,7 +39,7 @@ public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture
     }
 
     [Fact]
-    public async Task OneReplicaAlone_NeverOpensTheOthers()
+    public async Task Quorum_OneReplicaOpenAlone_NeverOpensTheOthers()
     {
         var (a, breakerA) = await _kit.ReplicaAsync("a");
         var (b, breakerB) = await _kit.ReplicaAsync("b");
@@ -106,7 +106,7 @@ public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture
     }
 
     [Fact]
-    public async Task AQuorumReplicaThatClosesBetweenTwoFailedProbes_DoesNotStartANewEpisode()
+    public async Task Quorum_AReplicaClosesBetweenTwoFailedProbes_DoesNotStartANewEpisode()
     {
         var (c, breakerA, _, breakerC) = await QuorumOpensCAsync();
         await _kit.AdvanceAsync(FleetKit.Cooldown);
@@ -125,7 +125,7 @@ public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture
     }
 
     [Fact]
-    public async Task AReplicaTheFleetOpened_NeverCountsTowardsAQuorum()
+    public async Task Quorum_AReplicaTheFleetOpened_NeverCounts()
     {
         var (_, breakerA) = await _kit.ReplicaAsync("a");
         var (_, breakerB) = await _kit.ReplicaAsync("b");
@@ -151,7 +151,7 @@ public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture
     }
 
     [Fact]
-    public async Task AFailedProbeAfterTheFleetOpenedIt_IsTheReplicasOwnEvidence()
+    public async Task Quorum_AFailedProbeAfterTheFleetOpenedAReplica_IsThatReplicasOwnEvidence()
     {
         var (c, _, _, breakerC) = await QuorumOpensCAsync();
         await c.TickAsync();
@@ -191,7 +191,7 @@ public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture
     }
 
     [Fact]
-    public async Task AReplicaThatLeaves_DropsOutAtOnce()
+    public async Task DisposeAsync_OfAReplica_DropsItFromThePeersAtOnce()
     {
         var (a, breakerA) = await _kit.ReplicaAsync("a");
         var (b, _) = await _kit.ReplicaAsync("b");
@@ -207,7 +207,7 @@ public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture
     }
 
     [Fact]
-    public async Task ReplicasOfAnotherApplication_AreNotSeen()
+    public async Task Quorum_ReplicasOfAnotherApplication_AreNotSeen()
     {
         await using var other = new FleetKit(redis.Server);
         await _kit.ReplicaAsync("a");

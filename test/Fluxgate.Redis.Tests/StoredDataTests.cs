@@ -51,7 +51,7 @@ public sealed class StoredDataTests(RedisFixture redis) : IClassFixture<RedisFix
     }
 
     [Fact]
-    public async Task AReplicaWhoseClockIsTenMinutesAhead_DoesNotEmptyTheView()
+    public async Task Heartbeat_AReplicaWhoseClockIsTenMinutesAhead_DoesNotEmptyTheView()
     {
         // Defect: each heartbeat pruned the index by the pruning replica's own clock, so one replica ten minutes ahead deleted
         // the others' entries. The index is now pruned by Redis's own expiry of the records.
@@ -72,7 +72,7 @@ public sealed class StoredDataTests(RedisFixture redis) : IClassFixture<RedisFix
     }
 
     [Fact]
-    public async Task AnExpiredRecord_LeavesTheIndexWhenTheViewIsRead()
+    public async Task GetViewAsync_AnExpiredRecord_LeavesTheIndex()
     {
         var (a, _) = await _kit.ReplicaAsync("a");
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);

@@ -38,7 +38,7 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
 
     [Theory]
     [MemberData(nameof(Garbage))]
-    public void Read_RefusesMalformedPayloadsWithAReason(string payload, string reason)
+    public void Read_MalformedPayload_IsRefusedWithAReason(string payload, string reason)
     {
         var parsed = FleetMessages.Read(Encoding.UTF8.GetBytes(payload));
 
@@ -49,7 +49,7 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
     }
 
     [Fact]
-    public void Read_RefusesOversizedPayloadsAndTooManyBreakers()
+    public void Read_OversizedPayloadOrTooManyBreakers_IsRefused()
     {
         Assert.StartsWith("payload of", FleetMessages.Read(new byte[FleetMessages.MaxPayloadBytes + 1]).Error, StringComparison.Ordinal);
         var many = new ReplicaReport("x", 1, [.. Enumerable.Range(0, FleetMessages.MaxBreakers + 1).Select(i => new BreakerReport($"b{i}", CircuitState.Closed, 1, TransitionCause.None, 0, 0, false, ""))]);
@@ -65,7 +65,7 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
     }
 
     [Fact]
-    public void WriteAndRead_RoundTripEveryMessage()
+    public void WriteAndRead_EveryMessageType_RoundTrips()
     {
         var report = new ReplicaReport("r-1", 1_767_225_600_000, [new BreakerReport("partners/api.example.com:443", CircuitState.HalfOpen, 5, TransitionCause.RetryElapsed, 10, 3, true, "Window=Count(100); Tracker=All(); Tripper=FailureStreak(1); Retry=Cooldown(10s); Permit=All(); MaxHalfOpenCalls=1")]);
         var command = new CommandMessage("payments", FleetCommand.MetricsOnly, "abc", 7, "ops");
@@ -117,7 +117,7 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
     }
 
     [Fact]
-    public async Task AFloodOfForgedReplicas_IsCapped()
+    public async Task Receive_AFloodOfForgedReplicas_IsCappedAtMaxPeers()
     {
         var (a, _) = await _kit.ReplicaAsync("a");
         var refused = a.RefusedMessages;
@@ -132,7 +132,7 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
     }
 
     [Fact]
-    public async Task AMessageClaimingToBeThisReplica_IsIgnored()
+    public async Task Receive_AMessageClaimingToBeThisReplica_IsIgnored()
     {
         var (a, breaker) = await _kit.ReplicaAsync("a");
         var (b, other) = await _kit.ReplicaAsync("b");

@@ -49,7 +49,7 @@ internal static class DecorateGenerator
         var actionState = StateTuple(n, "func: action");
 
         yield return $$"""
-                /// <summary>Wraps <paramref name="func"/> so that every call of the returned delegate runs through this breaker (the Python original's <c>@cb</c> decorator).</summary>
+                /// <summary>Wraps <paramref name="func"/> like a decorator: every call of the returned delegate runs through this breaker.</summary>
             {{docs}}    /// <param name="func">The function to protect.</param>
                 /// <returns>A delegate of the same shape; it throws <see cref="CallNotPermittedException"/> when the breaker rejects a call.</returns>
                 /// <exception cref="ArgumentNullException"><paramref name="func"/> is <see langword="null"/>.</exception>

@@ -4,7 +4,7 @@ namespace Fluxgate;
 
 public sealed partial class CircuitBreaker
 {
-    /// <summary>Wraps <paramref name="func"/> so that every call of the returned delegate runs through this breaker (the Python original's <c>@cb</c> decorator).</summary>
+    /// <summary>Wraps <paramref name="func"/> like a decorator: every call of the returned delegate runs through this breaker.</summary>
     /// <typeparam name="TResult">The result type.</typeparam>
     /// <param name="func">The function to protect.</param>
     /// <returns>A delegate of the same shape; it throws <see cref="CallNotPermittedException"/> when the breaker rejects a call.</returns>
@@ -98,7 +98,7 @@ public sealed partial class CircuitBreaker
             exception => { fallback(exception); return default(VoidResult); }).AsTask();
     }
 
-    /// <summary>Wraps <paramref name="func"/> so that every call of the returned delegate runs through this breaker (the Python original's <c>@cb</c> decorator).</summary>
+    /// <summary>Wraps <paramref name="func"/> like a decorator: every call of the returned delegate runs through this breaker.</summary>
     /// <typeparam name="T1">The type of the first argument.</typeparam>
     /// <typeparam name="TResult">The result type.</typeparam>
     /// <param name="func">The function to protect.</param>
@@ -200,7 +200,7 @@ public sealed partial class CircuitBreaker
             exception => { fallback(exception); return default(VoidResult); }).AsTask();
     }
 
-    /// <summary>Wraps <paramref name="func"/> so that every call of the returned delegate runs through this breaker (the Python original's <c>@cb</c> decorator).</summary>
+    /// <summary>Wraps <paramref name="func"/> like a decorator: every call of the returned delegate runs through this breaker.</summary>
     /// <typeparam name="T1">The type of the first argument.</typeparam>
     /// <typeparam name="T2">The type of the second argument.</typeparam>
     /// <typeparam name="TResult">The result type.</typeparam>

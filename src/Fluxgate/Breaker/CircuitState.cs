@@ -40,7 +40,7 @@ public static class CircuitStateExtensions
 
     /// <summary>Returns the wire name of <paramref name="state"/>: <c>closed</c>, <c>open</c>, <c>half_open</c>, <c>metrics_only</c>, <c>disabled</c> or <c>forced_open</c>.</summary>
     /// <param name="state">The state.</param>
-    /// <returns>The wire name, the same string the Python original uses.</returns>
+    /// <returns>The wire name, as metrics, logs and the fleet write it.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="state"/> is not a defined state.</exception>
     public static string ToWireName(this CircuitState state)
     {

@@ -371,7 +371,7 @@ public sealed class FleetCoordinatorTests
     [InlineData(2, 0.5, 10, 5)]
     [InlineData(3, 0.34, 3, 3)]
     [InlineData(2, 1.0, 7, 7)]
-    public void QuorumRule_IsTheMinimumOrTheFractionOfTheLive(int minimum, double fraction, int live, int expected) =>
+    public void QuorumRuleOf_AnyLiveCount_IsTheMinimumOrTheFractionOfTheLive(int minimum, double fraction, int live, int expected) =>
         Assert.Equal(expected, new QuorumRule(minimum, fraction).Of(live));
 
     private (SimulatedFleet.Replica A, SimulatedFleet.Replica B, SimulatedFleet.Replica C) Three()

@@ -81,7 +81,7 @@ public sealed class FleetModelTests(ITestOutputHelper output)
         select new Schedule(seed, replicas, minimum, fraction, loss, delay, heartbeat, events);
 
     [Fact]
-    public void RandomSchedules_KeepEveryInvariant() =>
+    public void Simulate_RandomSchedules_KeepEveryInvariant() =>
         PropertyRun.Check(ScheduleGen, Run, Schedules, s => s.ToString(), output.WriteLine);
 
     [Fact]

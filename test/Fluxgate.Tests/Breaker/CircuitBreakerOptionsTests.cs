@@ -159,6 +159,22 @@ public class CircuitBreakerOptionsTests
     }
 
     [Fact]
+    public void Constructor_WithoutOptions_UsesTheDefaults()
+    {
+        var breaker = new CircuitBreaker();
+
+        Assert.Equal("default", breaker.Name);
+        for (var i = 0; i < 99; i++)
+        {
+            Assert.Throws<InvalidOperationException>(() => breaker.Execute(() => throw new InvalidOperationException()));
+        }
+
+        Assert.Equal(CircuitState.Closed, breaker.State);           // MinRequests(100)
+        Assert.Throws<InvalidOperationException>(() => breaker.Execute(() => throw new InvalidOperationException()));
+        Assert.Equal(CircuitState.Open, breaker.State);             // Tracker.All & FailureRate(0.5)
+    }
+
+    [Fact]
     public void Constructor_NullOptions_Throws() =>
         Assert.Equal("options", Assert.Throws<ArgumentNullException>(() => new CircuitBreaker(null!)).ParamName);
 
@@ -178,7 +194,7 @@ public class CircuitBreakerOptionsTests
     }
 
     [Fact]
-    public void WireNames_RoundTripAndMatchTheOriginal()
+    public void ToWireName_EveryState_IsTheDocumentedNameAndParsesBack()
     {
         string[] expected = ["closed", "open", "half_open", "metrics_only", "disabled", "forced_open"];
 

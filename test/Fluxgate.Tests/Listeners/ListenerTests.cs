@@ -311,6 +311,22 @@ public class ListenerTests
     }
 
     [Fact]
+    public async Task ListenerAddedThroughBothInterfaces_RegisteredAsEach_GetsEachSignalOnBoth()
+    {
+        var both = new BothKindsListener();
+        var options = Options(_clock, Tripper.FailureStreak(1));
+        options.Listeners.Add((ICircuitBreakerListener)both);
+        options.Listeners.Add((IAsyncCircuitBreakerListener)both);
+        var breaker = new CircuitBreaker(options);
+
+        breaker.Fail(_clock);
+        breaker.Reset();
+        await breaker.FlushListenersAsync();
+
+        Assert.Equal((2, 2), (both.SyncCalls, both.AsyncCalls));
+    }
+
+    [Fact]
     public async Task FlushListenersAsync_WithoutAsyncListeners_CompletesAtOnceAndHonoursCancellation()
     {
         var breaker = new CircuitBreaker(Options(_clock));

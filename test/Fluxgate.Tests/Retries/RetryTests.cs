@@ -163,4 +163,15 @@ public class RetryTests
 
         Assert.Equal(0, random.Draws);
     }
+
+    [Fact]
+    public void Jitter_WithoutARandom_IsDrawnFromTheSharedRandomWithinTheRatio()
+    {
+        var cooldown = Cooldown(TimeSpan.FromSeconds(100), 0.1);
+
+        var waits = Enumerable.Range(0, 20).Select(_ => cooldown.GetWaitDuration(0)).ToList();
+
+        Assert.All(waits, w => Assert.InRange(w, TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(110)));
+        Assert.True(waits.Distinct().Count() > 1, "each wait is drawn afresh");
+    }
 }

@@ -89,6 +89,17 @@ public class TrackerTests
     }
 
     [Fact]
+    public void Or_EitherOperandCounting_IsAFailureAndNeitherIsNot()
+    {
+        var io = TypeOf<IOException>();
+        var slow = TypeOf<TimeoutException>();
+
+        Assert.True((io | slow).IsFailure(Io));
+        Assert.True((io | slow).IsFailure(Timeout));
+        Assert.False((io | slow).IsFailure(Argument));
+    }
+
+    [Fact]
     public void Operators_NullOperand_ThrowArgumentNullException()
     {
         var io = TypeOf<IOException>();
@@ -111,6 +122,30 @@ public class TrackerTests
     }
 
     [Fact]
+    public void Breaker_UserDefinedTracker_DecidesWhichExceptionsAreFailures()
+    {
+        var clock = TestKit.NewClock();
+        var options = TestKit.Options(clock, Tripper.FailureStreak(2));
+        options.Tracker = new MessageTracker("timeout") & ~TypeOf<ArgumentException>();
+        var breaker = new CircuitBreaker(options);
+
+        Assert.Throws<InvalidOperationException>(() => breaker.Execute(() => throw new InvalidOperationException("bad request")));
+        Assert.Throws<ArgumentException>(() => breaker.Execute(() => throw new ArgumentException("timeout")));
+        Assert.Equal(0, breaker.GetInfo().Metrics.TotalCount);                 // untracked: not recorded
+        Assert.Throws<InvalidOperationException>(() => breaker.Execute(() => throw new InvalidOperationException("timeout")));
+        Assert.Equal((1, 1), (breaker.GetInfo().Metrics.FailureCount, breaker.GetInfo().ConsecutiveFailures));
+        Assert.Throws<InvalidOperationException>(() => breaker.Execute(() => throw new InvalidOperationException("timeout")));
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+    }
+
+    [Fact]
     public void ToString_DescribesTheExpression() =>
         Assert.Equal("(TypeOf(System.IO.IOException) | TypeOf(System.TimeoutException)) & ~All()", ((TypeOf<IOException>() | TypeOf<TimeoutException>()) & ~All()).ToString());
+
+    /// <summary>A tracker written outside the library: it counts the exceptions whose message is the given one.</summary>
+    private sealed class MessageTracker(string message) : Tracker
+    {
+        public override bool IsFailure(Exception exception) => exception.Message == message;
+    }
 }

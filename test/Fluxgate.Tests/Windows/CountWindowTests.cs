@@ -24,6 +24,16 @@ public class CountWindowTests
     public void Constructor_SizeAtTheBounds_IsAccepted(int size) => Assert.Equal(size, new CountWindow(size).Size);
 
     [Fact]
+    public void GetMetricAndReset_BeforeAnyBreakerUsesTheWindow_ReadEmptyWithoutThrowing()
+    {
+        var window = new CountWindow(10);
+
+        Assert.Equal(new Metric(0, 0, TimeSpan.Zero), window.GetMetric());
+        window.Reset();
+        Assert.Equal(new Metric(0, 0, TimeSpan.Zero), window.GetMetric());
+    }
+
+    [Fact]
     public void Record_BeyondTheSize_EvictsTheOldestOutcomeWithItsDurationAndSlowness()
     {
         var clock = TestKit.NewClock();

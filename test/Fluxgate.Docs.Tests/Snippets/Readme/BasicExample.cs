@@ -22,7 +22,7 @@ internal static class BasicExample
             Permit = Permit.Random(ratio: 0.5),
         });
 
-        // The Python original's @cb decorator: a delegate of the same shape whose calls go through the breaker.
+        // Like a decorator: a delegate of the same shape whose calls go through the breaker.
         Func<decimal, HttpResponseMessage> callPaymentApi = cb.Decorate((decimal amount) =>
             http.Send(new HttpRequestMessage(HttpMethod.Post, "pay") { Content = JsonContent.Create(new { amount }) }));
         #endregion
