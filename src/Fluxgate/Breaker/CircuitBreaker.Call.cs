@@ -82,14 +82,18 @@ public sealed partial class CircuitBreaker
     /// <summary>Gets the time until a probe may go through, for a call rejected by <paramref name="period"/> at <paramref name="start"/>.</summary>
     internal TimeSpan? RetryAfterRejection(Period period, long start) => RetryAfter(period, start);
 
-    /// <summary>Whether each probe's lease keeps the stack that began it, for the report of a lost probe (an <see cref="AppContext"/> switch, off by default: a stack costs an allocation and a walk per probe).</summary>
-    private static readonly bool s_captureStacks = AppContext.TryGetSwitch("Fluxgate.CircuitBreakerCall.CaptureStacks", out var capture) && capture;
+    /// <summary>
+    /// Whether each probe's lease keeps the stack that began it, for the report of a lost probe (an <see cref="AppContext"/>
+    /// switch, off by default: a stack costs an allocation and a walk per probe). Read at each probe, not cached, so it can be
+    /// turned on in a running process while a lost probe is hunted; probes are rare, and the read is a dictionary lookup.
+    /// </summary>
+    private static bool CaptureStacks => AppContext.TryGetSwitch("Fluxgate.CircuitBreakerCall.CaptureStacks", out var capture) && capture;
 
     private long ClaimProbeLease(Period period, long start)
     {
         var leases = _probeLeases ?? Interlocked.CompareExchange(ref _probeLeases, new ProbeLeases(), null) ?? _probeLeases;
         var expiry = period.ProbeLeaseTicks < 0 || start > long.MaxValue - period.ProbeLeaseTicks ? long.MaxValue : start + period.ProbeLeaseTicks;
-        return leases.Claim(expiry, s_captureStacks ? Environment.StackTrace : null);
+        return leases.Claim(expiry, CaptureStacks ? Environment.StackTrace : null);
     }
 
     /// <summary>

@@ -56,9 +56,5 @@ public sealed class ListenerCollection : IEnumerable<object>
 
     internal IAsyncCircuitBreakerListener[] AsyncListeners() => _items.Count == 0 ? [] : [.. _items.Where(i => i.IsAsync).Select(i => (IAsyncCircuitBreakerListener)i.Listener)];
 
-    /// <summary>The distinct listeners that also implement <typeparamref name="T"/>.</summary>
-    internal T[] Implementing<T>()
-        where T : class => _items.Count == 0 ? [] : [.. _items.Select(i => i.Listener).OfType<T>().Distinct()];
-
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

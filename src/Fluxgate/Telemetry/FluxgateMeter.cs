@@ -38,7 +38,7 @@ internal static class FluxgateMeter
 
     internal static readonly Counter<long> ListenerFailures = Meter.CreateCounter<long>(FluxgateMetrics.ListenerFailuresInstrument, "{failure}", "Listener exceptions and timeouts.");
 
-    internal static readonly Counter<long> ComponentFailures = Meter.CreateCounter<long>(FluxgateMetrics.ComponentFailuresInstrument, "{failure}", "Exceptions thrown by the parts of circuit breakers (trackers, trippers, retries, permits, windows).");
+    internal static readonly Counter<long> ComponentFailures = Meter.CreateCounter<long>(FluxgateMetrics.ComponentFailuresInstrument, "{failure}", "Failures circuit breakers contained other than their listeners': parts that threw, meter listeners that threw, calls reported twice or never.");
 
     private static readonly Stripe[] s_stripes = CreateStripes();
 

@@ -6,7 +6,7 @@ namespace Fluxgate;
 /// </summary>
 /// <remarks>
 /// Every measurement carries the breaker's name in the <see cref="CircuitNameTag"/> tag. The instruments cost
-/// one boolean read per call while nobody listens.
+/// two boolean reads per call (one per per-call instrument) while nobody listens.
 /// </remarks>
 public static class FluxgateMetrics
 {
@@ -28,7 +28,7 @@ public static class FluxgateMetrics
     /// <summary>Counter of listener failures (exceptions and async timeouts). Tags: <see cref="CircuitNameTag"/>.</summary>
     public const string ListenerFailuresInstrument = "fluxgate.circuit_breaker.listener.failures";
 
-    /// <summary>Counter of faults of a breaker's parts (a custom tracker, tripper, retry, permit or window that threw). Tags: <see cref="CircuitNameTag"/>, <see cref="OperationTag"/>.</summary>
+    /// <summary>Counter of the failures a breaker contains other than its listeners' (a custom tracker, tripper, retry, permit or window that threw, a meter listener that threw, a call reported twice or never). Tags: <see cref="CircuitNameTag"/>, <see cref="OperationTag"/>.</summary>
     public const string ComponentFailuresInstrument = "fluxgate.circuit_breaker.component.failures";
 
     /// <summary>The tag holding the breaker's name; exported to Prometheus as <c>circuit_name</c>.</summary>
@@ -46,6 +46,6 @@ public static class FluxgateMetrics
     /// <summary>The tag holding a call's outcome: <c>success</c>, <c>failure</c>, <c>ignored</c> or <c>rejected</c>.</summary>
     public const string OutcomeTag = "outcome";
 
-    /// <summary>The tag holding what a faulty part was asked, on <see cref="ComponentFailuresInstrument"/>: <c>Tracker.IsFailure</c>, <c>ResultTracker.IsFailure</c>, <c>Tripper.Evaluate</c>, <c>Tripper.SlowThreshold</c>, <c>Retry.GetWaitDuration</c>, <c>Permit.Admit</c>, <c>Window.Record</c>, <c>Window.Reset</c> or <c>Window.GetMetric</c>.</summary>
+    /// <summary>The tag holding what a faulty part was asked, on <see cref="ComponentFailuresInstrument"/>: <c>Tracker.IsFailure</c>, <c>ResultTracker.IsFailure</c>, <c>Tripper.Evaluate</c>, <c>Tripper.SlowThreshold</c>, <c>Retry.GetWaitDuration</c>, <c>Permit.Admit</c>, <c>Window.Record</c>, <c>Window.Reset</c>, <c>Window.GetMetric</c>, <c>CircuitBreakerCall.Complete</c> or <c>Meter.Record</c>.</summary>
     public const string OperationTag = "operation";
 }

@@ -527,6 +527,55 @@ public class BeginCallTests
         Assert.Contains("Fluxgate.CircuitBreakerCall.CaptureStacks", failure.Exception.Message, StringComparison.Ordinal); // how to see where
     }
 
+    [Fact]
+    public void LostProbes_WithTheCaptureStacksSwitchOn_AreReportedWithTheStacksThatBeganThem()
+    {
+        // Same class as the test of the default, so the two never run at once (the switch is process-wide).
+        AppContext.SetSwitch("Fluxgate.CircuitBreakerCall.CaptureStacks", true);
+        try
+        {
+            var (clock, breaker, observer) = HalfOpenWithOneSlotObserved(Tripper.FailureStreak(2));
+            Assert.True(BeginLostProbe(breaker).IsPermitted);
+            clock.Advance(CircuitBreakerOptions.DefaultProbeLease);
+
+            breaker.BeginCall().Abandon();
+
+            var message = Assert.Single(observer.Failures).Exception.Message;
+            Assert.Contains("They began at:", message, StringComparison.Ordinal);
+            Assert.Contains(nameof(BeginLostProbe), message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Turn the AppContext switch", message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            AppContext.SetSwitch("Fluxgate.CircuitBreakerCall.CaptureStacks", false);
+        }
+    }
+
+    [Fact]
+    public void ManyProbesAtOnce_EachHoldsALeaseAndEachReportFreesIts()
+    {
+        var clock = TestKit.NewClock();
+        var options = TestKit.Options(clock, Tripper.FailureStreak(1));
+        options.MaxHalfOpenCalls = 10;
+        var breaker = new CircuitBreaker(options);
+        breaker.Fail(clock);
+        clock.Advance(Cooldown);
+
+        var calls = Enumerable.Range(0, 10).Select(_ => breaker.BeginCall()).ToArray();   // more leases than the first array holds
+
+        Assert.All(calls, c => Assert.True(c.IsPermitted));
+        Assert.False(breaker.BeginCall().IsPermitted);
+        for (var i = 0; i < calls.Length; i++)
+        {
+            calls[i].Abandon();
+        }
+
+        Assert.True(breaker.BeginCall().IsPermitted);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static CircuitBreakerCall BeginLostProbe(CircuitBreaker breaker) => breaker.BeginCall();
+
     private static void InterlockedMax(ref int target, int value)
     {
         var seen = Volatile.Read(ref target);

@@ -178,6 +178,35 @@ public sealed class CircuitBreakerRegistryTests : IDisposable
     }
 
     [Fact]
+    public void OnCallbackFailure_ThatThrowsItself_DoesNotStopTheSweep()
+    {
+        using var registry = new CircuitBreakerRegistry(new CircuitBreakerRegistryOptions
+        {
+            IdleTimeout = TimeSpan.FromMinutes(1),
+            TimeProvider = _clock,
+            OnCallbackFailure = (_, _) => throw new InvalidOperationException("reporter bug"),
+        });
+        registry.BreakerRemoved += (_, _) => throw new InvalidOperationException("callback bug");
+        registry.GetOrAdd("a");
+        registry.GetOrAdd("b");
+
+        _clock.Advance(TimeSpan.FromMinutes(2));                      // the timer's sweep evicts both
+
+        Assert.Empty(registry.Breakers);
+    }
+
+    [Fact]
+    public void Constructor_WithoutOptions_MakesDefaultBreakers()
+    {
+        using var registry = new CircuitBreakerRegistry();
+
+        var breaker = registry.GetOrAdd("payments");
+
+        Assert.Equal("payments", breaker.Name);
+        Assert.Contains("Tripper=MinRequests(100) & FailureRate(0.5)", breaker.GetInfo().Policy, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ConcurrentFirstRequests_BuildOneBreaker()
     {
         var made = 0;
