@@ -4,7 +4,9 @@
 #   2. checks every library package (test/Fluxgate.Consumer/Packages): a .nupkg and a .snupkg, README, LICENSE, release notes, repository commit, and for
 #      both lib/net8.0 and lib/net10.0 the assembly, its XML docs and (in the .snupkg) its PDB;
 #   3. builds and runs test/Fluxgate.Consumer (a console app on net8.0 and net10.0, and a minimal web app), copied out of
-#      the repository and referencing the packages by version from that feed, not the projects.
+#      the repository and referencing the packages by version from that feed, not the projects;
+#   4. publishes test/Fluxgate.Consumer/Aot with Native AOT (any trim or AOT warning fails it), runs it, runs the same app
+#      on the JIT, and prints the two side by side: binary size, start-up to the first protected call, closed-call time.
 # Starts a redis-server of its own on a free loopback port for the fleet check, and stops it. Usage:
 #   bash eng/consumer-test.sh
 set -euo pipefail
@@ -35,10 +37,8 @@ packages=$(cd src && ls -d */ | tr -d /)
 step "package contents ($version)"
 dotnet run --project test/Fluxgate.Consumer/Packages -c Release -- "$feed" "$version" $packages
 
-step "redis-server for the fleet check"
-if ! command -v redis-server >/dev/null; then
-  bash eng/install-redis.sh
-fi
+step "redis-server for the fleet checks, clang and zlib for Native AOT"
+bash eng/install-prerequisites.sh redis aot
 mkdir -p "$work/redis"
 # A random high port, tried again if taken (redis-server then exits at once).
 for try in 1 2 3 4 5; do
@@ -84,6 +84,28 @@ for tfm in net10.0 net8.0; do
 done
 echo "-- web"
 timeout 600 dotnet run --project "$work/consumer/Web" -c Release "${restore[@]}" || status=1
+
+echo "-- native AOT: publish"
+if timeout 900 dotnet publish "$work/consumer/Aot" -c Release --use-current-runtime -o "$work/aot" "${restore[@]}" 2>&1 | tee "$work/aot.log"; then
+  # Warnings are errors in that project; this also catches one a target might print without failing.
+  if grep -E 'warning (IL[23][0-9]{3}|NETSDK)' "$work/aot.log" | sort -u | grep .; then
+    echo "consumer test: the Native AOT publish printed trim or AOT warnings (above)" >&2
+    status=1
+  fi
+  echo "-- native AOT: run"
+  timeout 300 "$work/aot/Fluxgate.Consumer.Aot" aot | tee "$work/aot.out" || status=1
+else
+  status=1
+fi
+echo "-- the same app on the JIT"
+timeout 600 dotnet publish "$work/consumer/Aot" -c Release -p:PublishAot=false -o "$work/jit" "${restore[@]}" >"$work/jit.log" 2>&1 || { cat "$work/jit.log"; status=1; }
+timeout 300 dotnet "$work/jit/Fluxgate.Consumer.Aot.dll" jit | tee "$work/jit.out" || status=1
+if [ -f "$work/aot/Fluxgate.Consumer.Aot" ] && [ -f "$work/jit/Fluxgate.Consumer.Aot.dll" ]; then
+  aot_size=$(stat -c %s "$work/aot/Fluxgate.Consumer.Aot")
+  jit_size=$(du -sb --exclude='*.pdb' "$work/jit" | cut -f1)
+  awk -v a="$aot_size" -v j="$jit_size" 'BEGIN { printf "consumer test figures: native AOT binary %.1f MB (self-contained, no runtime needed); JIT app %.1f MB (framework-dependent, needs the .NET runtime)\n", a / 1048576, j / 1048576 }'
+  grep -h '^figures' "$work/aot.out" "$work/jit.out" | sed 's/^/consumer test /' || true
+fi
 
 if [ "$status" -ne 0 ]; then
   echo "consumer test: a consumer failed (above)" >&2

@@ -30,6 +30,23 @@ public static class FluxgateServiceCollectionExtensions
     }
 
     /// <summary>
+    /// Names an exception type that configuration's trackers may name (<c>"Tracker": "TypeOf(MyApp.PaymentDeclinedException)"</c>):
+    /// it is then found without reflection, as a trimmed or Native AOT application needs (where reflection may not find a
+    /// type by name). An application that is not trimmed needs no registration.
+    /// </summary>
+    /// <typeparam name="TException">The exception type.</typeparam>
+    /// <param name="services">The services.</param>
+    /// <returns>The services.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
+    public static IServiceCollection AddCircuitBreakerExceptionType<TException>(this IServiceCollection services)
+        where TException : Exception
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton(new ExceptionTypeRegistration(typeof(TException)));
+        return services;
+    }
+
+    /// <summary>
     /// Registers a breaker as an integration describes it (an HTTP client's breaker): resolvable as
     /// <c>GetRequiredKeyedService&lt;CircuitBreaker&gt;(name)</c> and through the container's <see cref="CircuitBreakerRegistry"/>,
     /// its options starting from <see cref="CircuitBreakerRegistration.StartingValues"/>.
@@ -89,7 +106,11 @@ public static class FluxgateServiceCollectionExtensions
             // Read on every creation (and reload); checked by the validator, at start-up rather than at first use.
             services.AddSingleton(new BreakerSection(breaker));
             services.AddOptions<CircuitBreakerOptions>(breaker.Key).ValidateOnStart();
-            services.AddSingleton<IConfigureOptions<CircuitBreakerOptions>>(new ConfigureBreakerOptions(breaker.Key, options => CircuitBreakerConfiguration.Apply(breaker, options)));
+            services.AddSingleton<IConfigureOptions<CircuitBreakerOptions>>(sp =>
+            {
+                var exceptionTypes = sp.GetServices<ExceptionTypeRegistration>().Select(r => r.Type).ToArray();
+                return new ConfigureBreakerOptions(breaker.Key, options => CircuitBreakerConfiguration.Apply(breaker, options, exceptionTypes));
+            });
             services.AddCircuitBreaker(new CircuitBreakerRegistration(breaker.Key, "configured") { FromConfiguration = true });
         }
 

@@ -127,7 +127,7 @@ public sealed class ServiceCollectionTests : IDisposable
         },
         {
             """{ "Tracker": "TypeOf(HttpRequestException)" }""",
-            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:Tracker' = 'TypeOf(HttpRequestException)': Expected the full name of an exception type at position 8, found 'HttpRequestException', which names no loaded or framework type."
+            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:Tracker' = 'TypeOf(HttpRequestException)': Expected the full name of an exception type at position 8, found 'HttpRequestException', which names no loaded or framework type (a trimmed or Native AOT application names its exception types: Tracker.Parse(expression, types), or AddCircuitBreakerExceptionType<T>() with a container)."
         },
         {
             """{ "Retry": "Backoff(10)" }""",
@@ -227,6 +227,25 @@ public sealed class ServiceCollectionTests : IDisposable
         var failure = Assert.Single(Assert.IsType<OptionsValidationException>(error.Exception).Failures);
         Assert.Equal("Fluxgate configuration, 'Fluxgate:Breakers:payments:Tripper' = 'FailureStreak(': Expected a whole number for 'count' at position 15, found end of input.", failure);
     }
+
+    [Fact]
+    public void AddCircuitBreakerExceptionType_NamedInConfiguration_IsFoundWithoutReflection()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Fluxgate:Breakers:payments:Tracker"] = $"TypeOf({typeof(DeclinedException).FullName})",
+            ["Fluxgate:Breakers:payments:Tripper"] = "FailureStreak(1)",
+        }).Build();
+        var sp = Build(s => s.AddCircuitBreakerExceptionType<DeclinedException>().AddCircuitBreakers(configuration.GetSection("Fluxgate")));
+        var breaker = sp.GetRequiredKeyedService<CircuitBreaker>("payments");
+
+        Assert.Throws<DeclinedException>(() => breaker.Execute(() => throw new DeclinedException()));
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+    }
+
+    /// <summary>An application's exception, named in configuration.</summary>
+    public sealed class DeclinedException : Exception;
 
     [Fact]
     public void AddCircuitBreaker_Registration_StartsFromItsStartingValuesWhichConfigureOverrides()

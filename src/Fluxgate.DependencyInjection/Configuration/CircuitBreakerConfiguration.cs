@@ -19,7 +19,10 @@ internal static class CircuitBreakerConfiguration
 
     /// <summary>Sets the options from the valid keys present in <paramref name="section"/> (absent or invalid keys keep their values).</summary>
     /// <returns>The errors, each naming the key's path, its value and the rule; empty when the section is valid.</returns>
-    public static List<string> Apply(IConfigurationSection section, CircuitBreakerOptions options)
+    /// <param name="section">The breaker's section.</param>
+    /// <param name="options">The options to set.</param>
+    /// <param name="exceptionTypes">The exception types the application registered (<c>AddCircuitBreakerExceptionType</c>), found by <c>TypeOf(…)</c> without reflection.</param>
+    public static List<string> Apply(IConfigurationSection section, CircuitBreakerOptions options, IReadOnlyCollection<Type> exceptionTypes)
     {
         var errors = new List<string>();
         foreach (var child in section.GetChildren())
@@ -36,7 +39,7 @@ internal static class CircuitBreakerConfiguration
 
         options.Name = section.Key;
         Read(section, "Window", options, errors, static (o, v) => o.Window = Window.Parse(v));
-        Read(section, "Tracker", options, errors, static (o, v) => o.Tracker = Tracker.Parse(v));
+        Read(section, "Tracker", options, errors, (o, v) => o.Tracker = exceptionTypes.Count == 0 ? Tracker.Parse(v) : Tracker.Parse(v, exceptionTypes));
         Read(section, "Tripper", options, errors, static (o, v) => o.Tripper = Tripper.Parse(v));
         Read(section, "Retry", options, errors, static (o, v) => o.Retry = Retry.Parse(v));
         Read(section, "Permit", options, errors, static (o, v) => o.Permit = Permit.Parse(v));
@@ -76,6 +79,10 @@ internal static class CircuitBreakerConfiguration
     }
 }
 
+/// <summary>An exception type the application names in configuration (<c>TypeOf(…)</c>), registered so it is found without reflection.</summary>
+/// <param name="Type">The exception type.</param>
+internal sealed record ExceptionTypeRegistration(Type Type);
+
 /// <summary>A breaker's configuration section, kept for its validation.</summary>
 /// <param name="Section">The section, whose key is the breaker's name.</param>
 internal sealed record BreakerSection(IConfigurationSection Section);
@@ -84,9 +91,10 @@ internal sealed record BreakerSection(IConfigurationSection Section);
 /// Validates the named options of every breaker that has a configuration section: the errors of the section (unknown
 /// keys, values that do not parse), in the one shape Fluxgate's configuration errors have.
 /// </summary>
-internal sealed class BreakerSectionValidator(IEnumerable<BreakerSection> sections) : IValidateOptions<CircuitBreakerOptions>
+internal sealed class BreakerSectionValidator(IEnumerable<BreakerSection> sections, IEnumerable<ExceptionTypeRegistration> exceptionTypes) : IValidateOptions<CircuitBreakerOptions>
 {
     private readonly BreakerSection[] _sections = [.. sections];
+    private readonly Type[] _exceptionTypes = [.. exceptionTypes.Select(r => r.Type)];
 
     public ValidateOptionsResult Validate(string? name, CircuitBreakerOptions options)
     {
@@ -95,7 +103,7 @@ internal sealed class BreakerSectionValidator(IEnumerable<BreakerSection> sectio
         {
             if (string.Equals(breaker.Section.Key, name, StringComparison.OrdinalIgnoreCase))
             {
-                (errors ??= []).AddRange(CircuitBreakerConfiguration.Apply(breaker.Section, new CircuitBreakerOptions()));
+                (errors ??= []).AddRange(CircuitBreakerConfiguration.Apply(breaker.Section, new CircuitBreakerOptions(), _exceptionTypes));
             }
         }
 

@@ -17,7 +17,7 @@ internal static class ExpressionParser
     /// <summary>The deepest nesting of parentheses and negations accepted.</summary>
     public const int MaxDepth = 32;
 
-    public static T Parse<T>(string expression, Kind<T> kind, Random? random = null)
+    public static T Parse<T>(string expression, Kind<T> kind, Random? random = null, IReadOnlyCollection<Type>? knownTypes = null)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(expression);
@@ -26,11 +26,11 @@ internal static class ExpressionParser
             throw new ExpressionException(expression, MaxLength + 1, $"an expression of at most {MaxLength:N0} characters", $"{expression.Length:N0} characters");
         }
 
-        return new Reader<T>(expression, Tokenizer.Tokenize(expression), kind, random).ReadAll();
+        return new Reader<T>(expression, Tokenizer.Tokenize(expression), kind, random, knownTypes).ReadAll();
     }
 
     /// <summary>One reading of one expression.</summary>
-    private sealed class Reader<T>(string text, List<Token> tokens, Kind<T> kind, Random? random)
+    private sealed class Reader<T>(string text, List<Token> tokens, Kind<T> kind, Random? random, IReadOnlyCollection<Type>? knownTypes)
         where T : class
     {
         private int _index;
@@ -212,8 +212,10 @@ internal static class ExpressionParser
 
         private Type ResolveExceptionType(Token token)
         {
-            var type = TypeResolver.Resolve(token.Text)
-                ?? throw new ExpressionException(text, token.Start + 1, "the full name of an exception type", $"{token.Display}, which names no loaded or framework type");
+            // Types the caller names first: found without reflection, so a trimmed or Native AOT application can use them.
+            var type = knownTypes?.FirstOrDefault(t => string.Equals(t.FullName, token.Text, StringComparison.Ordinal))
+                ?? TypeResolver.Resolve(token.Text)
+                ?? throw new ExpressionException(text, token.Start + 1, "the full name of an exception type", $"{token.Display}, which names no loaded or framework type (a trimmed or Native AOT application names its exception types: Tracker.Parse(expression, types), or AddCircuitBreakerExceptionType<T>() with a container)");
             return typeof(Exception).IsAssignableFrom(type)
                 ? type
                 : throw new ExpressionException(text, token.Start + 1, "an exception type", $"{token.Display}, which does not derive from System.Exception");

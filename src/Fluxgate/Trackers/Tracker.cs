@@ -38,9 +38,30 @@ public abstract class Tracker
     /// assemblies already loaded, then the framework assembly named by the namespace (<c>System.Net.Http</c> for
     /// <c>System.Net.Http.HttpRequestException</c>). Assembly-qualified and generic names are not accepted, and each type must
     /// derive from <see cref="Exception"/>. <see cref="Custom"/> trackers print as <c>Custom(...)</c> and cannot be read back.
-    /// A trimmed or native AOT application must keep the exception types its expressions name (they are found by name).
+    /// A trimmed or Native AOT application names its exception types with <see cref="Parse(string, IReadOnlyCollection{Type})"/>.
     /// </remarks>
     public static Tracker Parse(string expression) => ExpressionParser.Parse(expression, Grammar.Trackers);
+
+    /// <summary>Reads a tracker as <see cref="Parse(string)"/> does, finding the exception types in <paramref name="exceptionTypes"/> first, by full name.</summary>
+    /// <param name="expression">The expression.</param>
+    /// <param name="exceptionTypes">Exception types the expression may name; they are found without reflection, which a trimmed or Native AOT application needs (reflection may not find a type the trimmer kept without its name).</param>
+    /// <returns>The tracker.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="expression"/> or <paramref name="exceptionTypes"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A type of <paramref name="exceptionTypes"/> is <see langword="null"/> or does not derive from <see cref="Exception"/>.</exception>
+    /// <exception cref="ExpressionException">The expression is not a valid tracker; the exception says where, what was expected and what was found.</exception>
+    public static Tracker Parse(string expression, IReadOnlyCollection<Type> exceptionTypes)
+    {
+        ArgumentNullException.ThrowIfNull(exceptionTypes);
+        foreach (var type in exceptionTypes)
+        {
+            if (type is null || !typeof(Exception).IsAssignableFrom(type))
+            {
+                throw new ArgumentException($"Every type must derive from System.Exception; found {(type is null ? "null" : type.FullName)}.", nameof(exceptionTypes));
+            }
+        }
+
+        return ExpressionParser.Parse(expression, Grammar.Trackers, knownTypes: exceptionTypes);
+    }
 
     /// <summary>A tracker that counts every exception as a failure.</summary>
     /// <returns>The tracker.</returns>

@@ -33,6 +33,29 @@ public class ExpressionParserTests
     }
 
     [Fact]
+    public void ParseTracker_WithExceptionTypes_FindsThemByFullNameBeforeReflection()
+    {
+        var tracker = Tracker.Parse("TypeOf(Fluxgate.Tests.Expressions.ExpressionParserTests+DeclinedException) | TypeOf(System.TimeoutException)", [typeof(DeclinedException)]);
+
+        Assert.True(tracker.IsFailure(new DeclinedException()));
+        Assert.True(tracker.IsFailure(new TimeoutException()));                 // still found by reflection
+        Assert.False(tracker.IsFailure(new InvalidOperationException()));
+    }
+
+    [Fact]
+    public void ParseTracker_WithExceptionTypes_RefusesANullOrANonExceptionType()
+    {
+        Assert.Equal("exceptionTypes", Assert.Throws<ArgumentNullException>(() => Tracker.Parse("All()", null!)).ParamName);
+        var error = Assert.Throws<ArgumentException>(() => Tracker.Parse("All()", [typeof(string)]));
+        Assert.Equal("exceptionTypes", error.ParamName);
+        Assert.Contains("found System.String", error.Message, StringComparison.Ordinal);
+        Assert.Equal("exceptionTypes", Assert.Throws<ArgumentException>(() => Tracker.Parse("All()", [null!])).ParamName);
+    }
+
+    /// <summary>An application's exception, named in configuration by its full (nested) name.</summary>
+    public sealed class DeclinedException : Exception;
+
+    [Fact]
     public void ParseWindowRetryPermit_ValidExpressions_Build()
     {
         Assert.Equal(100, Assert.IsType<CountWindow>(Window.Parse("Count(100)")).Size);
@@ -92,11 +115,11 @@ public class ExpressionParserTests
     }
 
     [Theory]
-    [InlineData("TypeOf(HttpRequestException)", "Expected the full name of an exception type at position 8, found 'HttpRequestException', which names no loaded or framework type.")]
+    [InlineData("TypeOf(HttpRequestException)", "Expected the full name of an exception type at position 8, found 'HttpRequestException', which names no loaded or framework type (a trimmed or Native AOT application names its exception types: Tracker.Parse(expression, types), or AddCircuitBreakerExceptionType<T>() with a container).")]
     [InlineData("TypeOf(System.String)", "Expected an exception type at position 8, found 'System.String', which does not derive from System.Exception.")]
     [InlineData("TypeOf()", "Expected a value for 'types' of TypeOf(types…) at position 8, found ')'.")]
     [InlineData("TypeOf(42)", "Expected the full name of an exception type for 'types' at position 8, found '42'.")]
-    [InlineData("TypeOf(Evil.Payload.Exception)", "Expected the full name of an exception type at position 8, found 'Evil.Payload.Exception', which names no loaded or framework type.")]
+    [InlineData("TypeOf(Evil.Payload.Exception)", "Expected the full name of an exception type at position 8, found 'Evil.Payload.Exception', which names no loaded or framework type (a trimmed or Native AOT application names its exception types: Tracker.Parse(expression, types), or AddCircuitBreakerExceptionType<T>() with a container).")]
     [InlineData("Custom(x)", "Expected a tracker: All() or TypeOf(types…) at position 1, found 'Custom'.")]
     public void ParseTracker_InvalidExpressions_SayWhereAndWhatWasExpected(string expression, string message) =>
         Assert.Equal(message, Assert.Throws<ExpressionException>(() => Tracker.Parse(expression)).Message);
