@@ -143,7 +143,7 @@ public class PrometheusListenerTests
         await registry.CollectAndExportAsTextAsync(stream);
         var text = PrometheusText.Parse(Encoding.UTF8.GetString(stream.ToArray()));
 
-        // The original's series only: the default registry holds the process's other metrics too.
+        // The listener's two series only: the default registry holds the process's other metrics too.
         return text with { Samples = [.. text.Samples.Where(s => s.Name.StartsWith("circuit_breaker_", StringComparison.Ordinal))] };
     }
 }

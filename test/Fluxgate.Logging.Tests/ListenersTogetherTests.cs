@@ -6,15 +6,15 @@ using static Fluxgate.Tripper;
 
 namespace Fluxgate.Logging.Tests;
 
-/// <summary>The original README's production example, listeners included, against a real HTTP server on 127.0.0.1.</summary>
-public sealed class ProductionExampleTests : IDisposable
+/// <summary>A production set-up: a breaker with the logging and Prometheus listeners together, against a real HTTP server on 127.0.0.1.</summary>
+public sealed class ListenersTogetherTests : IDisposable
 {
     private readonly LoopbackServer _api = new();
     private readonly HttpClient _http;
     private readonly CapturingLoggerProvider _logs = new();
     private readonly ILoggerFactory _factory;
 
-    public ProductionExampleTests()
+    public ListenersTogetherTests()
     {
         _http = new HttpClient { BaseAddress = _api.BaseAddress };
         _factory = LoggerFactory.Create(b => b.AddProvider(_logs));
