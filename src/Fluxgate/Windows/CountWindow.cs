@@ -11,8 +11,15 @@ public sealed class CountWindow : Window
     /// <summary>The largest accepted size (10,000,000 calls, 80 MB of slots).</summary>
     public const int MaxSize = 10_000_000;
 
-    // Each slot packs one outcome: the duration in ticks, bit-complemented (negative) for a failure.
+    // Outcomes per 64-byte cache line (a slot is a long).
+    private const int SlotsPerLine = 8;
+
+    // Each slot packs one outcome: the duration in ticks, bit-complemented (negative) for a failure. Outcome i lives at
+    // Place(i): consecutive outcomes land on different cache lines, so a caller recording right after another one on an
+    // other core does not wait for the line that one just wrote (docs/benchmarks.md, "Contention").
     private readonly long[] _slots;
+    private readonly int _size;
+    private readonly int _stride;
     private int[] _slowCounts = [];
     private int _count;
     private int _next;
@@ -29,11 +36,13 @@ public sealed class CountWindow : Window
             new ArgumentRejection(nameof(size), size, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"between 1 and {MaxSize:N0} calls")).Throw();
         }
 
-        _slots = new long[size];
+        _size = size;
+        _stride = (size + SlotsPerLine - 1) / SlotsPerLine;
+        _slots = new long[size <= SlotsPerLine ? size : _stride * SlotsPerLine];
     }
 
     /// <summary>Gets how many outcomes the window keeps.</summary>
-    public int Size => _slots.Length;
+    public int Size => _size;
 
     /// <summary>Returns the window as the configuration binding writes it, e.g. <c>Count(100)</c>.</summary>
     /// <returns>The expression.</returns>
@@ -78,9 +87,10 @@ public sealed class CountWindow : Window
     {
         var ticks = Math.Max(duration.Ticks, 0);
         var next = _next;
-        if (_count == _slots.Length)
+        var place = Place(next);
+        if (_count == _size)
         {
-            var evicted = _slots[next];
+            var evicted = _slots[place];
             var evictedTicks = evicted < 0 ? ~evicted : evicted;
             if (evicted < 0)
             {
@@ -95,7 +105,7 @@ public sealed class CountWindow : Window
             _count++;
         }
 
-        _slots[next] = isFailure ? ~ticks : ticks;
+        _slots[place] = isFailure ? ~ticks : ticks;
         if (isFailure)
         {
             _failures++;
@@ -103,8 +113,11 @@ public sealed class CountWindow : Window
 
         _totalTicks += ticks;
         CountSlow(ticks, +1);
-        _next = next + 1 == _slots.Length ? 0 : next + 1;
+        _next = next + 1 == _size ? 0 : next + 1;
     }
+
+    /// <summary>Where outcome <paramref name="index"/> lives: column <c>index % 8</c>, row <c>index / 8</c> of an 8-column table, one column per cache line's worth of slots.</summary>
+    private int Place(int index) => ((index & (SlotsPerLine - 1)) * _stride) + (index >> 3);
 
     /// <inheritdoc/>
     protected override void OnAttached() => _slowCounts = new int[ThresholdSet.Count];

@@ -121,7 +121,7 @@ public class NullArgumentTests
         _ when type == typeof(CircuitState) => CircuitState.Open,
         _ when type == typeof(CancellationToken) => CancellationToken.None,
         _ when type == typeof(Exception) => new InvalidOperationException(),
-        _ when type == typeof(Type[]) => new[] { typeof(InvalidOperationException) },
+        _ when type == typeof(Type[]) || type == typeof(IReadOnlyCollection<Type>) => new[] { typeof(InvalidOperationException) },
         _ when type == typeof(ReadOnlySpan<TimeSpan>) || type == typeof(ReadOnlySpan<int>) => throw new InvalidOperationException("spans are value types"),
         _ when type == typeof(CircuitBreaker) => new CircuitBreaker(TestKit.Options(TestKit.NewClock())),
         _ when type == typeof(CircuitBreakerOptions) => TestKit.Options(TestKit.NewClock()),

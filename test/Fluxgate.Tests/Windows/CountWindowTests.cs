@@ -1,3 +1,4 @@
+using CsCheck;
 using Fluxgate.Tests.Support;
 
 namespace Fluxgate.Tests.Windows;
@@ -79,5 +80,34 @@ public class CountWindowTests
         Assert.Equal(7, metric.TotalCount);
         Assert.Equal(outcomes.TakeLast(7).Count(f => f), metric.FailureCount);
         Assert.Equal(TimeSpan.FromMilliseconds(Enumerable.Range(43, 7).Sum()), metric.TotalDuration);
+    }
+
+    [Fact]
+    public void Record_AnySizeAndOutcomes_KeepsExactlyTheLastN()
+    {
+        // Sizes around and above 8 outcomes per cache line, where outcomes are spread over lines (CountWindow.Place).
+        Gen.Select(Gen.Int[1, 40], Gen.Bool.Array[0, 200]).Sample((size, outcomes) =>
+        {
+            var clock = TestKit.NewClock();
+            var window = new CountWindow(size);
+            var breaker = new CircuitBreaker(TestKit.Options(clock, Tripper.FailureStreak(int.MaxValue), window));
+            for (var i = 0; i < outcomes.Length; i++)
+            {
+                if (outcomes[i])
+                {
+                    breaker.Fail(clock, TimeSpan.FromTicks(i + 1));
+                }
+                else
+                {
+                    breaker.Succeed(clock, TimeSpan.FromTicks(i + 1));
+                }
+            }
+
+            var kept = Enumerable.Range(0, outcomes.Length).TakeLast(size).ToList();
+            var metric = window.GetMetric();
+            return metric.TotalCount == kept.Count
+                && metric.FailureCount == kept.Count(i => outcomes[i])
+                && metric.TotalDuration == TimeSpan.FromTicks(kept.Sum(i => (long)i + 1));
+        });
     }
 }
