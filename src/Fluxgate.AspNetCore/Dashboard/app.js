@@ -775,6 +775,10 @@
         setText(view.calls, formatRate(breaker.callsPerSecond));
         setText(view.failures, formatRate(breaker.failuresPerSecond));
         setText(view.rejected, formatRate(breaker.rejectedPerSecond));
+        // A rate the server does not know (a full count window; rejections are not counted) is left out, not shown as 0.
+        view.calls.parentElement.hidden = !isNumber(breaker.callsPerSecond);
+        view.failures.parentElement.hidden = !isNumber(breaker.failuresPerSecond);
+        view.rejected.parentElement.hidden = !isNumber(breaker.rejectedPerSecond);
         view.failures.classList.toggle('nonzero', isNumber(breaker.failuresPerSecond) && breaker.failuresPerSecond > 0);
         view.rejected.classList.toggle('nonzero', isNumber(breaker.rejectedPerSecond) && breaker.rejectedPerSecond > 0);
 
@@ -1011,11 +1015,14 @@
                 document.createTextNode(' → '),
                 el('span', `log-state state-${stateToken(t.to)}`, String(t.to)),
             );
+            const missed = isNumber(t.missedBefore) && t.missedBefore > 0
+                ? ` · ${t.missedBefore} earlier transition${t.missedBefore === 1 ? '' : 's'} not shown`
+                : '';
             item.append(
                 el('span', 'log-name', String(entry.name)),
                 change,
                 el('span', 'log-cause', causeText(t.cause)),
-                el('span', 'log-figures', formatFigures(t.total, t.failures)),
+                el('span', 'log-figures', formatFigures(t.total, t.failures) + missed),
             );
         } else {
             const a = entry.data;
@@ -1068,6 +1075,9 @@
     }
 
     function withHistory(breaker, now) {
+        if (!isNumber(breaker.callsPerSecond)) {
+            return; // no rate known: a gap, not a zero
+        }
         const history = model.history.get(breaker.name) ?? [];
         pushSample(history, {
             t: now,
@@ -1082,6 +1092,11 @@
         return value && typeof value === 'object' && typeof value.name === 'string';
     }
 
+    /** The server sends the open circuit's wait in seconds (`retryAfter`, null when unknown); the page counts in ms. */
+    function retryMsOf(figures) {
+        return isNumber(figures.retryAfter) ? figures.retryAfter * 1000 : null;
+    }
+
     const handlers = {
         snapshot(data) {
             const now = Date.now();
@@ -1092,7 +1107,7 @@
                 if (!isBreaker(breaker)) {
                     continue;
                 }
-                next.set(breaker.name, { ...breaker, receivedAt: now });
+                next.set(breaker.name, { ...breaker, retryAfterMs: retryMsOf(breaker), receivedAt: now });
                 withHistory(breaker, now);
                 for (const transition of Array.isArray(breaker.transitions) ? breaker.transitions : []) {
                     entries.push(transitionEntry(breaker.name, transition));
@@ -1138,6 +1153,11 @@
 
         metrics(data) {
             noteServerTime(data.at);
+            // A stream that resumed (Last-Event-ID) gets what it missed and then every breaker's figures, no snapshot:
+            // from here on the page is current again.
+            if (model.loaded) {
+                setConnection('live');
+            }
             const now = Date.now();
             for (const figures of Array.isArray(data.breakers) ? data.breakers : []) {
                 if (!isBreaker(figures)) {
@@ -1158,8 +1178,13 @@
                     breaker.state = figures.state;
                     breaker.since = figures.since;
                     breaker.cause = figures.cause;
-                    breaker.retryAfterMs = figures.retryAfterMs;
+                    breaker.retryAfterMs = retryMsOf(figures);
                     breaker.receivedAt = now;
+                    if (isNumber(figures.sequence) && (!isNumber(breaker.sequence) || figures.sequence >= breaker.sequence)) {
+                        breaker.sequence = figures.sequence;
+                    }
+                    breaker.reopens = figures.reopens;
+                    breaker.consecutiveFailures = figures.consecutiveFailures;
                 }
                 withHistory(figures, now);
             }
@@ -1170,7 +1195,7 @@
                 return;
             }
             const now = Date.now();
-            model.breakers.set(data.name, { ...data, receivedAt: now });
+            model.breakers.set(data.name, { ...data, retryAfterMs: retryMsOf(data), receivedAt: now });
             withHistory(data, now);
             addToLog((Array.isArray(data.transitions) ? data.transitions : []).map((t) => transitionEntry(data.name, t)));
         },
@@ -1228,7 +1253,7 @@
                 if (!data || typeof data !== 'object') {
                     return;
                 }
-                if (type === 'snapshot') {
+                if (type === 'snapshot' || type === 'metrics') {
                     retryDelay = 0;
                 }
                 handle(data);
@@ -1239,7 +1264,7 @@
             if (current !== source) {
                 return;
             }
-            // Stale until the next snapshot, whichever way the connection comes back.
+            // Stale until the stream is current again: a snapshot, or the figures that end a resume.
             setConnection('reconnecting');
             // EventSource retries by itself unless the server answered with an error status or a wrong
             // content type; then it gives up (CLOSED) and the page must try again, backing off.
@@ -1289,6 +1314,7 @@
         }
         const breaker = model.breakers.get(name);
         const fleet = breaker ? breaker.fleet : null;
+        const joined = Boolean(breaker && (breaker.inFleet || fleet));
         pending = { name, action, trigger };
 
         els.dialogTitle.replaceChildren(
@@ -1303,11 +1329,11 @@
         updateReasonState();
 
         els.scope.checked = false;
-        els.scope.disabled = !fleet;
-        els.scopeBox.hidden = !fleet;
-        if (fleet) {
-            const live = isNumber(fleet.liveReplicas) ? `, ${fleet.liveReplicas} live` : '';
-            setText(els.scopeText, `Fleet-wide: every replica of ${fleet.application ?? 'the application'}${live}`);
+        els.scope.disabled = !joined;
+        els.scopeBox.hidden = !joined;
+        if (joined) {
+            const live = fleet && isNumber(fleet.liveReplicas) ? `, ${fleet.liveReplicas} live` : '';
+            setText(els.scopeText, `Fleet-wide: every replica of ${(fleet && fleet.application) || 'the application'}${live}`);
         }
 
         els.dialog.showModal();

@@ -88,7 +88,7 @@ public sealed partial class CircuitBreaker
         lock (_lock)
         {
             var period = _period;
-            return new CircuitBreakerInfo(period.State, period.ChangedAt, _guarded.Reopens, _guarded.ConsecutiveFailures, period.Parts.Window.GetMetric(now), period.Cause, period.Sequence, period.RecentTransitions, period.Parts.Policy);
+            return new CircuitBreakerInfo(period.State, period.ChangedAt, _guarded.Reopens, _guarded.ConsecutiveFailures, period.Parts.Window.GetMetric(now), period.Cause, period.Sequence, period.RecentTransitions, period.Parts.Policy, RetryAfter(period, now));
         }
     }
 

@@ -10,12 +10,13 @@ public readonly struct CircuitBreakerInfo
     /// <param name="consecutiveFailures">Tracked failures since the last success.</param>
     /// <param name="metrics">The window's metrics at the moment of reading.</param>
     public CircuitBreakerInfo(CircuitState state, DateTimeOffset changedAt, int reopens, int consecutiveFailures, Metric metrics)
-        : this(state, changedAt, reopens, consecutiveFailures, metrics, TransitionCause.None, 0, [], "")
+        : this(state, changedAt, reopens, consecutiveFailures, metrics, TransitionCause.None, 0, [], "", null)
     {
     }
 
-    internal CircuitBreakerInfo(CircuitState state, DateTimeOffset changedAt, int reopens, int consecutiveFailures, Metric metrics, TransitionCause cause, long sequence, Signal[] recentTransitions, string policy)
+    internal CircuitBreakerInfo(CircuitState state, DateTimeOffset changedAt, int reopens, int consecutiveFailures, Metric metrics, TransitionCause cause, long sequence, Signal[] recentTransitions, string policy, TimeSpan? retryAfter)
     {
+        RetryAfter = retryAfter;
         State = state;
         ChangedAt = changedAt;
         Reopens = reopens;
@@ -61,6 +62,13 @@ public readonly struct CircuitBreakerInfo
     /// (custom parts print their type's name); changed by <see cref="CircuitBreaker.Reconfigure"/>.
     /// </summary>
     public string Policy => _policy ?? "";
+
+    /// <summary>
+    /// Gets, while the circuit is open, how long until it lets a probe through (zero once the wait has passed: the next call
+    /// probes), as a rejection's <see cref="CallNotPermittedException.RetryAfter"/> says; <see langword="null"/> in any other
+    /// state, and while open with <see cref="Retry.Never"/>.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; }
 
     private readonly Signal[]? _recentTransitions;
     private readonly string? _policy;

@@ -389,4 +389,21 @@ public class ExecuteTests
         Assert.Contains("streak=1", info.ToString(), StringComparison.Ordinal);
         Assert.Equal(Epoch, info.ChangedAt);
     }
+
+    [Fact]
+    public void GetInfo_RetryAfter_IsTheOpenCircuitsWaitLeftAndNullOtherwise()
+    {
+        var breaker = new CircuitBreaker(Options(_clock, Tripper.FailureStreak(1)));   // Cooldown(10s)
+        Assert.Null(breaker.GetInfo().RetryAfter);
+
+        breaker.Fail(_clock);
+        _clock.Advance(TimeSpan.FromSeconds(4));
+
+        Assert.Equal(TimeSpan.FromSeconds(6), breaker.GetInfo().RetryAfter);
+        Assert.Equal(breaker.GetInfo().RetryAfter, Assert.Throws<CallNotPermittedException>(() => breaker.Execute(() => 0)).RetryAfter);
+        _clock.Advance(TimeSpan.FromSeconds(7));
+        Assert.Equal(TimeSpan.Zero, breaker.GetInfo().RetryAfter);                   // the next call probes
+        breaker.ForceOpen();
+        Assert.Null(breaker.GetInfo().RetryAfter);
+    }
 }
