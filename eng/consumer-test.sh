@@ -32,7 +32,8 @@ if grep -iE ': warning( |:)' "$work/pack.log" | sort -u | grep .; then
 fi
 
 version=$(dotnet msbuild src/Fluxgate/Fluxgate.csproj -getProperty:PackageVersion)
-packages=$(cd src && ls -d */ | tr -d /)
+# A package is a folder of src/ with a project of its name (src/Shared holds source files the projects include).
+packages=$(cd src && for d in */; do d=${d%/}; if [ -f "$d/$d.csproj" ]; then echo "$d"; fi; done)
 
 step "package contents ($version)"
 dotnet run --project test/Fluxgate.Consumer/Packages -c Release -- "$feed" "$version" $packages
