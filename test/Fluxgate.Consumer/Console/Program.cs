@@ -194,14 +194,14 @@ Console.WriteLine("Redis fleet");
 // ignored and told to the listeners; nothing of a Debug-only guard is left.
 Console.WriteLine("BeginCall");
 {
-    var failures = new List<CircuitBreakerFailure>();
+    var told = new List<CircuitBreakerFailure>();
     var options = new CircuitBreakerOptions { Name = "calls" };
-    options.Listeners.Add(new FailureCollector(failures));
+    options.Listeners.Add(new FailureCollector(told));
     var breaker = new CircuitBreaker(options);
     var call = breaker.BeginCall();
     call.Complete(1);
     call.Complete(2);
-    Check(breaker.GetInfo().Metrics.TotalCount == 1 && failures is [{ Operation: "CircuitBreakerCall.Complete" }], $"a second report is ignored and told to the listeners ({breaker.GetInfo().Metrics.TotalCount} recorded, {failures.Count} told)");
+    Check(breaker.GetInfo().Metrics.TotalCount == 1 && told is [{ Operation: "CircuitBreakerCall.Complete" }], $"a second report is ignored and told to the listeners ({breaker.GetInfo().Metrics.TotalCount} recorded, {told.Count} told)");
 }
 
 // 7. Bad input gets a clear error naming the parameter.
