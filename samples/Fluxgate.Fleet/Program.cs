@@ -4,6 +4,7 @@ using Fluxgate.Redis;
 
 // Three replicas of a checkout service call a payment service through one breaker each, joined to a fleet on a
 // redis-server this sample starts for itself. Two incidents and an operator's intervention, in about 25 seconds.
+// With --dashboard, web-1's operator dashboard is served on a loopback port, and the story waits for the page.
 using var redis = await LocalRedis.StartAsync();
 if (redis is null)
 {
@@ -29,6 +30,19 @@ Replica[] replicas =
 await using var ops = new CircuitBreakerFleet(redis.ConnectionString, new CircuitBreakerFleetOptions { Application = "checkout", ReplicaId = "ops-console" });
 await ops.StartAsync();
 Console.WriteLine($"  replicas: {string.Join(", ", replicas.Select(r => $"{r.Name} ({r.CallsPerSecond} calls/s)"))}");
+
+// --dashboard: the page of web-1, whose breaker's card shows every replica as a mark. Enter (or the end of the input)
+// also starts the story, and at its end stops the sample.
+await using var dashboard = args.Contains("--dashboard") ? await FleetDashboard.StartAsync(replicas[0]) : null;
+var enter = Task.CompletedTask;
+if (dashboard is not null)
+{
+    Console.WriteLine($"  dashboard of web-1: {dashboard.Url}");
+    Console.WriteLine("  open it: the story starts when the page connects (or press Enter)");
+    enter = Task.Run(Console.ReadLine);
+    await Task.WhenAny(dashboard.PageConnected, enter);
+}
+
 await Pause(2);
 
 // Incident 1: the payment service is down for everyone.
@@ -84,6 +98,14 @@ foreach (var replica in replicas)
     {
         Console.WriteLine($"    {line}");
     }
+}
+
+if (dashboard is not null)
+{
+    Console.WriteLine();
+    Console.WriteLine($"The replicas keep running, and the dashboard at {dashboard.Url}: press Enter to stop.");
+    await (enter.IsCompleted ? Task.Run(Console.ReadLine) : enter);
+    await dashboard.DisposeAsync();
 }
 
 foreach (var replica in replicas)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Text.Json;
 using Fluxgate.Prometheus;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Prometheus;
@@ -10,6 +11,9 @@ namespace Fluxgate.WebApi;
 /// <summary>Builds the sample: a product API on one loopback port, the flaky inventory service it calls on another.</summary>
 internal static class WebApiApp
 {
+    /// <summary>The authorization policy of the dashboard's control, in Development.</summary>
+    public const string OperatorsPolicy = "breaker-operators";
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -33,6 +37,21 @@ internal static class WebApiApp
         builder.Services.AddExceptionHandler<CircuitOpenExceptionHandler>();
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks().AddCircuitBreakers();
+
+        // The operator dashboard (Fluxgate.AspNetCore, docs/dashboard.md) at /fluxgate/ on the API port, read-only in every
+        // environment: this sample listens on loopback only, so its page has no sign-in; a real service puts the page
+        // behind its own authentication (MapFluxgate().RequireAuthorization(…)).
+        // Control (force open, disable, metrics-only, reset) only in Development: the sample has no real authentication,
+        // so there a request from this machine counts as an operator in the "ops" role (LocalDeveloperAuthentication)
+        // and the policy lets it act. In production, sign operators in with your own scheme and name your real policy
+        // as ControlPolicy; never a policy that anyone who reaches the port satisfies.
+        if (builder.Environment.IsDevelopment())
+        {
+            builder.Services.AddAuthentication(LocalDeveloperAuthentication.SchemeName)
+                .AddScheme<AuthenticationSchemeOptions, LocalDeveloperAuthentication>(LocalDeveloperAuthentication.SchemeName, null);
+            builder.Services.AddAuthorization(o => o.AddPolicy(OperatorsPolicy, p => p.RequireRole(LocalDeveloperAuthentication.Role)));
+            builder.Services.AddFluxgateDashboard(o => o.ControlPolicy = OperatorsPolicy);
+        }
 
         var app = builder.Build();
         app.Services.GetRequiredService<FluxgateMeterExporter>();   // listens from now on (the state gauge covers every breaker); disposed with the app
@@ -71,6 +90,7 @@ internal static class WebApiApp
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
         });
+        api.MapFluxgate();   // the page, its JSON and its live stream under /fluxgate/ (and control, as set above)
         return app;
     }
 

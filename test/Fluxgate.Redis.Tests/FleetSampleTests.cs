@@ -66,6 +66,95 @@ public class FleetSampleTests
         await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync(System.Net.IPAddress.Loopback, port)); // nobody listens any more
     }
 
+    [Fact]
+    public async Task Sample_WithDashboard_ServesWeb1sPageWithEveryReplicaAndTellsTheStoryOnceAPageConnects()
+    {
+        RedisServer.Start().Dispose();
+        var start = new ProcessStartInfo(Net10Program.DotNetHost) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Net10Program.Path("Fluxgate.Fleet"));
+        start.ArgumentList.Add("--dashboard");
+        using var process = Process.Start(start)!;
+        var output = new System.Text.StringBuilder();
+        var url = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var storyTold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+
+            if (e.Data?.Split("dashboard of web-1: ") is [_, var address])
+            {
+                url.TrySetResult(new Uri(address));
+            }
+            else if (e.Data?.StartsWith("The replicas keep running", StringComparison.Ordinal) == true)
+            {
+                storyTold.TrySetResult();
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient();
+        var page = await url.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // Before any page connects (and with nothing typed), the story waits.
+        using (var html = await http.GetAsync(page))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, html.StatusCode);
+            Assert.Contains("default-src 'none'", string.Join(' ', html.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
+        }
+
+        using (var breakers = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(page, "api/breakers"))))
+        {
+            var payments = Assert.Single(breakers.RootElement.EnumerateArray());
+            Assert.Equal("payments", payments.GetProperty("name").GetString());
+            Assert.True(payments.GetProperty("inFleet").GetBoolean());
+        }
+
+        lock (output)
+        {
+            Assert.DoesNotContain("Incident 1", output.ToString(), StringComparison.Ordinal);
+        }
+
+        // A page opens the live stream: the story begins, and ends with the replicas still running and the page served.
+        using (var stream = await http.GetAsync(new Uri(page, "api/events"), HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal("text/event-stream", stream.Content.Headers.ContentType?.MediaType);
+        }
+
+        await storyTold.Task.WaitAsync(TimeSpan.FromSeconds(90));
+        using (var fleet = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(page, "api/fleet/payments"))))
+        {
+            var view = fleet.RootElement;
+            Assert.Equal("web-1", view.GetProperty("replicaId").GetString());
+            Assert.Equal(["web-1", "web-2", "web-3"], view.GetProperty("replicas").EnumerateArray().Select(r => r.GetProperty("replicaId").GetString()).Order(StringComparer.Ordinal));
+            Assert.Equal(3, view.GetProperty("liveReplicas").GetInt32());
+            Assert.Equal("reset", view.GetProperty("lastCommand").GetProperty("command").GetString());
+            Assert.Equal("ops-console", view.GetProperty("lastCommand").GetProperty("issuedBy").GetString());
+        }
+
+        await process.StandardInput.WriteLineAsync();   // Enter stops it
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        string text;
+        lock (output)
+        {
+            text = output.ToString();
+        }
+
+        Assert.True(process.ExitCode == 0, text);
+        Assert.Contains("web-1 forced_open, web-2 forced_open, web-3 forced_open", text, StringComparison.Ordinal);
+        Assert.EndsWith("Done.", text.TrimEnd(), StringComparison.Ordinal);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetAsync(page));   // the page is gone with the sample
+    }
+
     private static async Task<(int Exit, string Output)> RunAsync(string? path)
     {
         var dll = Net10Program.Path("Fluxgate.Fleet");

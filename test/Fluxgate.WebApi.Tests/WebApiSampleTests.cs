@@ -1,8 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Fluxgate.WebApi.Tests;
 
@@ -10,52 +7,26 @@ namespace Fluxgate.WebApi.Tests;
 /// The web sample, started for real (Kestrel on two free loopback ports) with a fake clock, driven through an
 /// outage the way the README's curl session does.
 /// </summary>
+[Collection(SampleSerial.Name)]
 public sealed class WebApiSampleTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = TestKit.NewClock();
     private readonly HttpClient _http = new();
-    private WebApplication? _app;
+    private SampleHost? _sample;
     private Uri _api = null!;
 
     public async Task InitializeAsync()
     {
-        // The sample listens on two ports it is given. A port found free may be taken by another process before the
-        // sample binds it (the suites run in parallel): then start again on two others.
-        for (var attempt = 1; ; attempt++)
-        {
-            var apiUrl = $"http://127.0.0.1:{LoopbackServer.FreePort()}";
-            var downstreamUrl = $"http://127.0.0.1:{LoopbackServer.FreePort()}";
-            _api = new Uri(apiUrl + "/");
-            _app = WebApiApp.Build([], builder =>
-            {
-                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    ["Sample:ApiUrl"] = apiUrl,
-                    ["Sample:DownstreamUrl"] = downstreamUrl,
-                    ["Fluxgate:Breakers:inventory:Permit"] = "All()",          // deterministic probes
-                    ["Fluxgate:Breakers:inventory:Retry"] = "Cooldown(10s)",
-                });
-                builder.Services.AddSingleton<TimeProvider>(_clock);
-            });
-            try
-            {
-                await _app.StartAsync();
-                return;
-            }
-            catch (IOException exception) when (attempt < 5 && exception.Message.Contains("address already in use", StringComparison.Ordinal))
-            {
-                await _app.DisposeAsync();
-            }
-        }
+        _sample = await SampleHost.StartAsync(_clock, "Production");
+        _api = _sample.Api;
     }
 
     public async Task DisposeAsync()
     {
         _http.Dispose();
-        if (_app is not null)
+        if (_sample is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await _sample.DisposeAsync();
         }
     }
 
