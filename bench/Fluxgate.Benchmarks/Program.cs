@@ -20,4 +20,12 @@ if (args is ["--fleet-propagation", ..])
     return;
 }
 
+if (args is ["--dashboard-stream", ..])
+{
+    await DashboardStreamProbe.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 50);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly).Run(args, new BenchConfig());

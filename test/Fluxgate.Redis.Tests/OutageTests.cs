@@ -134,7 +134,10 @@ public sealed class OutageTests : IAsyncLifetime
 
             if (await Task.WhenAny(changed, deadline) == deadline)
             {
-                Assert.Fail($"Timed out waiting until {what}.");
+                // The replicas' logs say where it stuck (a timing assertion cannot, on its own).
+                var logs = string.Join(Environment.NewLine, _logs.Entries.Select(e => $"  {e.Category} {e.Level} {e.EventId.Name}: {e.Message}"));
+                var states = string.Join(", ", _fleets.Select(f => $"{f.ReplicaId}: coordinating={f.IsCoordinating}, peers={f.PeersHeard.Count}, {string.Join(" ", f.Breakers.Select(b => b.State.ToWireName()))}"));
+                Assert.Fail($"Timed out waiting until {what}. {states}.{Environment.NewLine}{logs}");
             }
         }
     }
