@@ -37,7 +37,6 @@ public sealed partial class CircuitBreaker
 
     private volatile Period _period;
 
-
     /// <summary>How many transitions <see cref="CircuitBreakerInfo.RecentTransitions"/> keeps: 10.</summary>
     public const int RecentTransitionsKept = 10;
 
@@ -402,7 +401,7 @@ public sealed partial class CircuitBreaker
             _guarded.ConsecutiveFailures = 0;
         }
 
-        if (state == CircuitState.MetricsOnly || Evaluate_NeedsLock(parts, state, end, ref queued, out var metric) is not { } trip)
+        if (state == CircuitState.MetricsOnly || Evaluate_NeedsLock(parts, state, end, ref queued) is not { } trip)
         {
             return queued;
         }
@@ -426,14 +425,18 @@ public sealed partial class CircuitBreaker
             return queued;
         }
 
-        Transition_NeedsLock(next, end, cause, metric);
+        // The transition reads the window again for its evidence (the same figures: nothing changed under the lock). Not
+        // handed over from the evaluation: a metric passed out of it would live in this frame on every call, not only on
+        // the rare transition, and the closed-state call measurably pays for that (docs/benchmarks.md).
+        Transition_NeedsLock(next, end, cause);
         return true;
     }
 
     /// <summary>Asks the tripper about the window as it is at <paramref name="end"/>.</summary>
     /// <returns>The tripper's answer, or <see langword="null"/> when the window or the tripper threw (reported).</returns>
-    private bool? Evaluate_NeedsLock(Parts parts, CircuitState state, long end, ref bool queued, out Metric metric)
+    private bool? Evaluate_NeedsLock(Parts parts, CircuitState state, long end, ref bool queued)
     {
+        Metric metric;
         bool trip;
 #pragma warning disable CA1031 // A custom part's fault is reported, never thrown at the caller.
         try
@@ -442,7 +445,6 @@ public sealed partial class CircuitBreaker
         }
         catch (Exception exception)
         {
-            metric = default;
             queued |= QueueComponentFailure_NeedsLock(parts.Window, ComponentOperations.WindowGetMetric, exception);
             return null;
         }
@@ -489,8 +491,7 @@ public sealed partial class CircuitBreaker
     /// <param name="next">The state to enter.</param>
     /// <param name="now">The monotonic timestamp of the transition.</param>
     /// <param name="cause">Why.</param>
-    /// <param name="evidence">The window's metrics the tripper just decided on; read from the window when not given.</param>
-    private void Transition_NeedsLock(CircuitState next, long now, TransitionCause cause, Metric? evidence = null)
+    private void Transition_NeedsLock(CircuitState next, long now, TransitionCause cause)
     {
         var current = _period;
         var old = current.State;
@@ -512,19 +513,17 @@ public sealed partial class CircuitBreaker
         var parts = current.Parts;
         var wait = next == CircuitState.Open ? ToTimestampTicks(GetWaitDuration_NeedsLock(parts.Retry)) : 0;
         var changedAt = _timeProvider.GetUtcNow();
-        if (evidence is null)
+        Metric? evidence = null;
+        try
         {
-            try
-            {
-                // The figures the period ended with: the window is cleared next, and listeners and coordinators want to know why.
-                evidence = parts.Window.GetMetric(now);
-            }
+            // The figures the period ended with: the window is cleared next, and listeners and coordinators want to know why.
+            evidence = parts.Window.GetMetric(now);
+        }
 #pragma warning disable CA1031 // Reported; the transition goes on without the figures.
-            catch (Exception exception)
+        catch (Exception exception)
 #pragma warning restore CA1031
-            {
-                QueueComponentFailure_NeedsLock(parts.Window, ComponentOperations.WindowGetMetric, exception);
-            }
+        {
+            QueueComponentFailure_NeedsLock(parts.Window, ComponentOperations.WindowGetMetric, exception);
         }
 
         try

@@ -15,8 +15,11 @@ public sealed class CountWindow : Window
     private const int SlotsPerLine = 8;
 
     // Each slot packs one outcome: the duration in ticks, bit-complemented (negative) for a failure. Outcome i lives at
-    // Place(i): consecutive outcomes land on different cache lines, so a caller recording right after another one on an
-    // other core does not wait for the line that one just wrote (docs/benchmarks.md, "Contention").
+    // Place(i), column i % 8 and row i / 8 of an 8-column table whose columns are _stride slots apart. From 57 outcomes
+    // on (a stride of a cache line or more), eight consecutive outcomes land on eight different lines, so a caller
+    // recording right after another one on another core does not wait for the line that one just wrote
+    // (docs/benchmarks.md, "Contention"). In smaller windows the columns are less than a line apart and neighbours may
+    // share one.
     private readonly long[] _slots;
     private readonly int _size;
     private readonly int _stride;
