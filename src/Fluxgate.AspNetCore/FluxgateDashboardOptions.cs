@@ -51,20 +51,21 @@ public sealed class FluxgateDashboardOptions
     /// <summary>
     /// Gets or sets how often the dashboard reads every breaker (<see cref="CircuitBreaker.GetInfo"/>) while at least one
     /// page is connected: the delay before a transition shows, and the resolution of the figures. Default 1 second; from
-    /// 100 ms to 1 minute. Nothing is read while no page is connected (30 seconds after the last one left), and nothing is
-    /// ever added to a call.
+    /// 100 ms to 10 seconds (heartbeats go out with samples, so a page never waits longer than
+    /// <see cref="HeartbeatInterval"/> plus this, at most 40 seconds, under the 45 after which it reconnects). Nothing is
+    /// read while no page is connected (30 seconds after the last one left), and nothing is ever added to a call.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Outside [100 ms, 1 min].</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Outside [100 ms, 10 s].</exception>
     public TimeSpan SampleInterval
     {
         get => _sampleInterval;
-        set => _sampleInterval = CheckRange(value, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1), nameof(SampleInterval));
+        set => _sampleInterval = CheckRange(value, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), nameof(SampleInterval));
     }
 
     /// <summary>
     /// Gets or sets how often a connected page hears from the server when nothing else happens (an <c>event: heartbeat</c>),
-    /// so that proxies keep the connection open and the page notices a dead one. Default 15 seconds; from 1 to 30 seconds
-    /// (the page reconnects after 45 silent seconds).
+    /// so that proxies keep the connection open and the page notices a dead one. Heartbeats go out with the first sample
+    /// after the interval. Default 15 seconds; from 1 to 30 seconds (the page reconnects after 45 silent seconds).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Outside [1 s, 30 s].</exception>
     public TimeSpan HeartbeatInterval

@@ -137,7 +137,7 @@ public sealed class ControlTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PostControl_UnknownActionOrBreaker_Returns404()
+    public async Task PostControl_UnknownActionOrBreaker_Returns404AndLogsTheRefusals()
     {
         using var alice = _server.Client("alice");
         using var unknownAction = DashboardServer.ControlRequest("fluxgate/api/breakers/payments/explode");
@@ -149,6 +149,8 @@ public sealed class ControlTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, first.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, second.StatusCode);
         Assert.Equal(CircuitState.Closed, Payments.State);
+        string?[][] refusals = [["refused", "explode", "payments"], ["refused", "force-open", "nope"]];
+        Assert.Equal(refusals, _server.Audit().Select(e => new[] { e.State["Result"]?.ToString(), e.State["Action"]?.ToString(), e.State["CircuitName"]?.ToString() }).ToArray());
     }
 
     [Fact]
@@ -162,6 +164,9 @@ public sealed class ControlTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("No fleet is registered", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(CircuitState.Closed, Payments.State);
+        var refusal = Assert.Single(_server.Audit());
+        Assert.Equal("refused", refusal.State["Result"]);
+        Assert.Equal("fleet", refusal.State["Scope"]);
     }
 
     [Theory]

@@ -21,8 +21,8 @@ public sealed class OptionsTests
 
     public static TheoryData<string, Action<FluxgateDashboardOptions>, string> OutOfRange() => new()
     {
-        { "SampleInterval", o => o.SampleInterval = TimeSpan.FromMilliseconds(99), "Must be from 100ms to 1m." },
-        { "SampleInterval", o => o.SampleInterval = TimeSpan.FromMinutes(1) + TimeSpan.FromTicks(1), "Must be from 100ms to 1m." },
+        { "SampleInterval", o => o.SampleInterval = TimeSpan.FromMilliseconds(99), "Must be from 100ms to 10s." },
+        { "SampleInterval", o => o.SampleInterval = TimeSpan.FromSeconds(10) + TimeSpan.FromTicks(1), "Must be from 100ms to 10s." },
         { "HeartbeatInterval", o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(999), "Must be from 1s to 30s." },
         { "HeartbeatInterval", o => o.HeartbeatInterval = TimeSpan.FromSeconds(31), "Must be from 1s to 30s." },
         { "MaxStreams", o => o.MaxStreams = 0, "Must be from 1 to 10,000." },
@@ -51,12 +51,12 @@ public sealed class OptionsTests
             MaxStreams = 10_000,
             MaxQueuedEventsPerStream = 16,
         };
-        options.SampleInterval = TimeSpan.FromMinutes(1);
+        options.SampleInterval = TimeSpan.FromSeconds(10);
         options.HeartbeatInterval = TimeSpan.FromSeconds(1);
         options.MaxStreams = 1;
         options.MaxQueuedEventsPerStream = 100_000;
 
-        Assert.Equal(TimeSpan.FromMinutes(1), options.SampleInterval);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.SampleInterval);
         Assert.Equal(100_000, options.MaxQueuedEventsPerStream);
     }
 

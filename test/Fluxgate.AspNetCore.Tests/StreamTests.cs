@@ -269,6 +269,26 @@ public sealed class StreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_SlowestSamplesAndHeartbeats_APageHearsFromTheServerWithinFortySeconds()
+    {
+        await StartAsync(o =>
+        {
+            o.SampleInterval = TimeSpan.FromSeconds(10);
+            o.HeartbeatInterval = TimeSpan.FromSeconds(30);
+        });
+        using var stream = await SseClient.ConnectAsync(_http);
+        await stream.NextAsync();
+
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        _clock.Advance(TimeSpan.FromSeconds(10));
+
+        // The third sample is the first one 30 s after the snapshot: well before the page's 45 s without news.
+        var heartbeat = await stream.NextOfTypeAsync("heartbeat");
+        Assert.Equal("2026-01-01T00:00:30Z", heartbeat.Data.GetProperty("at").GetString());
+    }
+
+    [Fact]
     public async Task Events_UnchangedBreakers_AreLeftOutOfMetricsButForEveryTenthSample()
     {
         using var stream = await SseClient.ConnectAsync(_http);

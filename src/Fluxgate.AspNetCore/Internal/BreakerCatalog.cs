@@ -16,11 +16,13 @@ internal sealed class BreakerCatalog : IDisposable
 {
     private readonly ConcurrentDictionary<string, CircuitBreaker> _byName = new(StringComparer.OrdinalIgnoreCase);
     private readonly CircuitBreakerRegistry? _registry;
+    private readonly CircuitBreaker[] _fixed;
     private readonly ILogger _logger;
 
     public BreakerCatalog(CircuitBreakerRegistry? registry, IEnumerable<CircuitBreaker> breakers, ILogger logger)
     {
         _registry = registry;
+        _fixed = [.. breakers];
         _logger = logger;
         if (registry is not null)
         {
@@ -33,7 +35,7 @@ internal sealed class BreakerCatalog : IDisposable
             }
         }
 
-        foreach (var breaker in breakers)
+        foreach (var breaker in _fixed)
         {
             Add(breaker);
         }
@@ -64,14 +66,49 @@ internal sealed class BreakerCatalog : IDisposable
 
     private void OnAdded(object? sender, CircuitBreakerEventArgs e) => Add(e.Breaker);
 
-    private void OnRemoved(object? sender, CircuitBreakerEventArgs e) => _byName.TryRemove(new KeyValuePair<string, CircuitBreaker>(e.Breaker.Name, e.Breaker));
+    private void OnRemoved(object? sender, CircuitBreakerEventArgs e)
+    {
+        if (!_byName.TryRemove(new KeyValuePair<string, CircuitBreaker>(e.Breaker.Name, e.Breaker)))
+        {
+            return;
+        }
+
+        // The registry raises its events outside its lock: a breaker of the same name made right after this one was
+        // removed (an evicted on-demand breaker asked for again) may have been announced first, while this one was still
+        // shown. Show it now, or it would stay unseen until it is removed in turn.
+        foreach (var breaker in Live())
+        {
+            if (string.Equals(breaker.Name, e.Breaker.Name, StringComparison.OrdinalIgnoreCase))
+            {
+                Add(breaker);
+            }
+        }
+    }
 
     private void Add(CircuitBreaker breaker)
     {
-        var shown = _byName.GetOrAdd(breaker.Name, breaker);
-        if (!ReferenceEquals(shown, breaker))
+        while (true)
         {
-            Log.DuplicateName(_logger, breaker.Name, shown.Name);
+            var shown = _byName.GetOrAdd(breaker.Name, breaker);
+            if (ReferenceEquals(shown, breaker))
+            {
+                return;
+            }
+
+            if (Live().Contains(shown, ReferenceEqualityComparer.Instance))
+            {
+                Log.DuplicateName(_logger, breaker.Name, shown.Name);
+                return;
+            }
+
+            // The one shown is gone from the registry and its removal is on its way: not a duplicate, its successor.
+            if (_byName.TryUpdate(breaker.Name, breaker, shown))
+            {
+                return;
+            }
         }
     }
+
+    /// <summary>Every breaker that may be shown now: the registry's (a copy) and those of the options.</summary>
+    private IEnumerable<CircuitBreaker> Live() => _registry is null ? _fixed : _registry.Breakers.Concat(_fixed);
 }

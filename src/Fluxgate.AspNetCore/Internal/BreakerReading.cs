@@ -9,9 +9,9 @@ namespace Fluxgate.AspNetCore.Internal;
 /// count window, or a custom one, says nothing about the rate: <see langword="null"/>, shown as "–".
 /// </para>
 /// <para>
-/// The wait of an open circuit is known when its retry draws no jitter (<c>Cooldown(60s)</c>, <c>Backoff(10s, 2, 5m)</c>,
-/// <c>Always()</c>): the retry's wait for the breaker's reopens less the time since it opened. With jitter, a custom retry or
-/// <c>Never()</c> it is <see langword="null"/>.
+/// The wait of an open circuit is the breaker's own <see cref="CircuitBreakerInfo.RetryAfter"/>: the wait it drew when it
+/// opened (jitter included, whatever the retry) less the time since; <see langword="null"/> while open with
+/// <c>Never()</c>.
 /// </para>
 /// </remarks>
 internal static class BreakerReading

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Fluxgate.Redis;
@@ -29,6 +30,9 @@ internal static class DashboardEndpoints
     /// <summary>The largest control request body read.</summary>
     public const int MaxBodyBytes = 4_096;
 
+    /// <summary>How many bytes of frames a stream writes before it flushes them (and so waits for a slow client).</summary>
+    public const int FlushBytes = 32 * 1024;
+
     /// <summary>How long a fleet-wide command waits for Redis to store it before the answer says it is still pending.</summary>
     public static readonly TimeSpan FleetCommandWait = TimeSpan.FromSeconds(5);
 
@@ -50,6 +54,8 @@ internal static class DashboardEndpoints
         // Control exists only when a policy is named: otherwise these routes are not mapped at all (404).
         if (hub.Options.ControlPolicy is { } policy)
         {
+            // No CORS metadata (DisableCors would make the endpoint fail in every application without UseCors): an
+            // application whose own policy answers every preflight still meets the Sec-Fetch-Site check below.
             group.MapPost("/api/breakers/{name}/{action}", context => Control(context, hub)).RequireAuthorization(policy);
         }
     }
@@ -148,7 +154,18 @@ internal static class DashboardEndpoints
     {
         var control = await ControlAllowedAsync(context, hub).ConfigureAwait(false);
         long? lastEventId = long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
-        var stream = hub.Connect(lastEventId, control, context.TraceIdentifier);
+        DashboardStream? stream;
+        try
+        {
+            stream = hub.Connect(lastEventId, control, context.TraceIdentifier);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The host is stopping (the hub went with the container): a 503 the page retries, not a 500.
+            await Error(context, StatusCodes.Status503ServiceUnavailable, "The application is stopping.").ConfigureAwait(false);
+            return;
+        }
+
         if (stream is null)
         {
             context.Response.Headers.RetryAfter = "10";
@@ -174,13 +191,23 @@ internal static class DashboardEndpoints
             var reader = stream.Reader;
             while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var frame))
+                // Flushed at least every FlushBytes: a flush waits while the server's response buffer is full (a client
+                // that does not read), so the frames wait in the stream's bounded queue, whose overflow closes the
+                // stream, and not in a copy of them in the server's buffer.
+                var unflushed = 0;
+                var open = true;
+                while (open && reader.TryRead(out var frame))
                 {
                     writer.Write(frame);
+                    unflushed += frame.Length;
+                    if (unflushed >= FlushBytes)
+                    {
+                        open = await FlushAsync(writer, token).ConfigureAwait(false);
+                        unflushed = 0;
+                    }
                 }
 
-                var flushed = await writer.FlushAsync(token).ConfigureAwait(false);
-                if (flushed.IsCompleted || flushed.IsCanceled)
+                if (!open || (unflushed > 0 && !await FlushAsync(writer, token).ConfigureAwait(false)))
                 {
                     break;
                 }
@@ -197,14 +224,20 @@ internal static class DashboardEndpoints
         finally
         {
             hub.Disconnect(stream);
-        }
+            if (stream.WasDropped)
+            {
+                context.Abort(); // a write may still be pending on a client that does not read
+            }
 
-        if (stream.WasDropped)
-        {
-            context.Abort(); // a write may still be pending on a client that does not read
+            stream.Dispose();
         }
+    }
 
-        stream.Dispose();
+    /// <summary>Flushes the stream's frames; <see langword="false"/> when the client is gone.</summary>
+    private static async ValueTask<bool> FlushAsync(PipeWriter writer, CancellationToken token)
+    {
+        var flushed = await writer.FlushAsync(token).ConfigureAwait(false);
+        return !flushed.IsCompleted && !flushed.IsCanceled;
     }
 
     private static async Task Control(HttpContext context, DashboardHub hub)
@@ -236,7 +269,7 @@ internal static class DashboardEndpoints
 
         if (Array.IndexOf(s_actions, action) < 0)
         {
-            await Error(context, StatusCodes.Status404NotFound, $"Unknown action '{action}': use force-open, disable, metrics-only or reset.").ConfigureAwait(false);
+            await Refuse(context, hub, user, action, name, scopeText, StatusCodes.Status404NotFound, $"Unknown action '{OneLine(action)}': use force-open, disable, metrics-only or reset.").ConfigureAwait(false);
             return;
         }
 
@@ -262,7 +295,7 @@ internal static class DashboardEndpoints
 
         if (hub.Find(name) is not { } breaker)
         {
-            await Error(context, StatusCodes.Status404NotFound, $"No circuit breaker is named '{name}'.").ConfigureAwait(false);
+            await Refuse(context, hub, user, action, name, scope, StatusCodes.Status404NotFound, $"No circuit breaker is named '{OneLine(name)}'.").ConfigureAwait(false);
             return;
         }
 
@@ -276,12 +309,12 @@ internal static class DashboardEndpoints
         }
         else if (hub.Fleet is not { } fleet)
         {
-            await Error(context, StatusCodes.Status404NotFound, "No fleet is registered (AddCircuitBreakerFleet): use the local scope.").ConfigureAwait(false);
+            await Refuse(context, hub, user, action, breaker.Name, scope, StatusCodes.Status404NotFound, "No fleet is registered (AddCircuitBreakerFleet): use the local scope.").ConfigureAwait(false);
             return;
         }
         else if (!hub.InFleet(breaker))
         {
-            await Error(context, StatusCodes.Status404NotFound, $"Circuit breaker '{breaker.Name}' did not join the fleet here: use the local scope.").ConfigureAwait(false);
+            await Refuse(context, hub, user, action, breaker.Name, scope, StatusCodes.Status404NotFound, $"Circuit breaker '{breaker.Name}' did not join the fleet here: use the local scope.").ConfigureAwait(false);
             return;
         }
         else
@@ -337,7 +370,13 @@ internal static class DashboardEndpoints
         }
         catch (FleetUnavailableException exception)
         {
-            return (StatusCodes.Status503ServiceUnavailable, "error", exception.Message);
+            // Thrown before anything was applied (a stopped fleet) or after it was applied here (the fleet stopped while
+            // waiting for Redis): the answer's state says which.
+            return (StatusCodes.Status503ServiceUnavailable, "error", $"{exception.Message} This replica's breaker is {breaker.State.ToWireName()}.");
+        }
+        catch (ObjectDisposedException)
+        {
+            return (StatusCodes.Status503ServiceUnavailable, "error", $"The fleet was disposed. This replica's breaker is {breaker.State.ToWireName()}.");
         }
     }
 
