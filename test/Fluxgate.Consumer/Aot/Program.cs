@@ -59,7 +59,7 @@ Console.WriteLine("HttpClient through its breaker");
 var client = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("inventory");
 for (var i = 0; i < 2; i++)
 {
-    try { await client.GetAsync("stock"); } catch (HttpRequestException) { }
+    try { await client.GetAsync("stock"); } catch (HttpRequestException) { /* expected: nobody listens on the port; the breaker counts it */ }
 }
 
 Check(inventory.State == CircuitState.Open, $"two refused connections open the breaker ({inventory.GetInfo().State}, cause {inventory.GetInfo().Cause.ToWireName()})");
@@ -123,9 +123,29 @@ static int ClosedPort()
 /// <summary>Keeps every log message, to check the transitions reach ILogger.</summary>
 internal sealed class ListLoggerProvider : ILoggerProvider
 {
-    public List<string> Messages { get; } = [];
+    private readonly List<string> _messages = [];
+
+    /// <summary>A copy of the messages so far (the host and the fleet log from their own threads).</summary>
+    public string[] Messages
+    {
+        get
+        {
+            lock (_messages)
+            {
+                return [.. _messages];
+            }
+        }
+    }
 
     public ILogger CreateLogger(string categoryName) => new ListLogger(this);
+
+    public void Add(string message)
+    {
+        lock (_messages)
+        {
+            _messages.Add(message);
+        }
+    }
 
     public void Dispose()
     {
@@ -139,10 +159,7 @@ internal sealed class ListLoggerProvider : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            lock (provider.Messages)
-            {
-                provider.Messages.Add(formatter(state, exception));
-            }
+            provider.Add(formatter(state, exception));
         }
     }
 }

@@ -1,5 +1,6 @@
 // The consumer test's web application: `dotnet new web` plus Fluxgate from packages by version (eng/consumer-test.sh).
-// Breakers come from appsettings.json, guard a named HttpClient, show in health checks and in a Prometheus scrape. The
+// Breakers come from appsettings.json, guard a named HttpClient, show in health checks, in a Prometheus scrape and on the
+// operator dashboard (its page and script embedded in the package, its JSON). The
 // program serves itself on a free loopback port, calls its own endpoints as a client would, and exits 0 when what it
 // saw is right, 1 otherwise. The downstream service is an HttpListener on loopback that answers 503.
 using System.Net;
@@ -49,6 +50,7 @@ app.MapGet("/stock", async (IHttpClientFactory clients) =>
         return Results.Problem(e.Message, statusCode: 503, extensions: new Dictionary<string, object?> { ["retryAfter"] = e.RetryAfter?.TotalSeconds });
     }
 });
+app.MapFluxgate();
 app.MapHealthChecks("/health", new HealthCheckOptions { ResultStatusCodes = { [HealthStatus.Degraded] = 200, [HealthStatus.Unhealthy] = 503 } });
 app.MapGet("/metrics", async (HttpContext context) =>
 {
@@ -83,6 +85,16 @@ var healthText = await healthAfter.Content.ReadAsStringAsync();
 Check(healthAfter.StatusCode == HttpStatusCode.ServiceUnavailable && healthText == "Unhealthy", $"health checks report the open breaker as unhealthy ({(int)healthAfter.StatusCode} {healthText})");
 var metrics = await client.GetStringAsync("/metrics");
 Check(metrics.Contains("circuit_breaker_state{circuit_name=\"inventory\",state=\"open\"} 1", StringComparison.Ordinal), "the Prometheus scrape shows the breaker open");
+using (var page = await client.GetAsync("/fluxgate/"))
+using (var script = await client.GetAsync("/fluxgate/app.js"))
+{
+    var html = await page.Content.ReadAsStringAsync();
+    Check(page.StatusCode == HttpStatusCode.OK && html.Contains("app.js", StringComparison.Ordinal) && page.Headers.Contains("Content-Security-Policy"), $"the dashboard's page is served from the package, under its Content-Security-Policy ({(int)page.StatusCode})");
+    Check(script.StatusCode == HttpStatusCode.OK && (await script.Content.ReadAsStringAsync()).Length > 1000, $"the page's script is embedded in the package ({(int)script.StatusCode})");
+}
+
+var breakers = await client.GetStringAsync("/fluxgate/api/breakers");
+Check(breakers.Contains("\"name\":\"inventory\"", StringComparison.Ordinal) && breakers.Contains("\"state\":\"open\"", StringComparison.Ordinal), $"the dashboard's JSON lists the configured breaker, open ({breakers.Length} bytes)");
 
 await app.StopAsync();
 downstream.Stop();
