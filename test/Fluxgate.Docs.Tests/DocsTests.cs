@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using System.Text.RegularExpressions;
+using Fluxgate.Tests.Support;
 
 namespace Fluxgate.Docs;
 
@@ -16,7 +17,7 @@ namespace Fluxgate.Docs;
 /// </remarks>
 public partial class DocsTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = Repository.Root;
     private static readonly bool Update = Environment.GetEnvironmentVariable("FLUXGATE_UPDATE_DOCS") == "1";
 
     public static TheoryData<string> Documents()
@@ -230,17 +231,6 @@ public partial class DocsTests
     }
 
     private static string SnippetFile(string name) => Path.Combine(Root, "test", "Fluxgate.Docs.Tests", "Snippets", name.Replace('/', Path.DirectorySeparatorChar) + ".cs");
-
-    private static string FindRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Fluxgate.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Fluxgate.sln not found above the test's directory.");
-    }
 
     [GeneratedRegex(@"^<!--\s*snippet:\s*([\w./-]+)\s*-->\s*$")]
     private static partial Regex MarkerPattern();

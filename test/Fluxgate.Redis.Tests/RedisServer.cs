@@ -51,37 +51,8 @@ public sealed class RedisServer : IDisposable
 
     private static readonly Lazy<string> s_executable = new(FindOrInstall);
 
-    private static string FindOrInstall()
-    {
-        if (Find() is { } found)
-        {
-            return found;
-        }
-
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Fluxgate.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var script = root is null ? null : Path.Combine(root.FullName, "eng", "install-redis.sh");
-        if (script is not null && File.Exists(script))
-        {
-            using var install = Process.Start(new ProcessStartInfo("bash", [script]) { RedirectStandardError = true, UseShellExecute = false })!;
-            var error = install.StandardError.ReadToEnd();
-            install.WaitForExit();
-            if (install.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"redis-server is not installed and could not be: {error.Trim()}");
-            }
-        }
-
-        return Find() ?? throw new InvalidOperationException("redis-server is not installed; the Redis tests need it: apt-get install -y redis-server.");
-    }
-
-    private static string? Find() => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-        .Select(d => Path.Combine(d, "redis-server"))
-        .FirstOrDefault(File.Exists);
+    private static string FindOrInstall() =>
+        Repository.FindOrInstall("redis-server", "install-redis.sh", "the Redis tests");
 
     /// <summary>Kills the server (SIGKILL): connections drop and nothing answers.</summary>
     public void Kill()

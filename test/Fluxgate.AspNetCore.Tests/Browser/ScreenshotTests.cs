@@ -103,7 +103,7 @@ public sealed class ScreenshotTests(BrowserFixture browser)
             await Expect(page.Locator("article.breaker[data-name=\"payments\"]")).ToHaveAttributeAsync("data-state", "closed");
 
             var update = Environment.GetEnvironmentVariable("FLUXGATE_UPDATE_DOCS") == "1";
-            var path = update ? Path.Combine(RepositoryRoot(), "docs", "images", "dashboard.png") : Path.Combine(Path.GetTempPath(), $"fluxgate-dashboard-{Guid.NewGuid():N}.png");
+            var path = update ? Path.Combine(Repository.Root, "docs", "images", "dashboard.png") : Path.Combine(Path.GetTempPath(), $"fluxgate-dashboard-{Guid.NewGuid():N}.png");
             try
             {
                 await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
@@ -141,16 +141,5 @@ public sealed class ScreenshotTests(BrowserFixture browser)
                 // A failed call, counted by the breaker.
             }
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Fluxgate.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Fluxgate.sln not found above the test's directory.");
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Fluxgate.AspNetCore.Tests.Support;
 
 /// <summary>
@@ -18,37 +16,6 @@ public static class Chromium
 
     public static string Executable => s_executable.Value;
 
-    private static string FindOrInstall()
-    {
-        if (Find() is { } found)
-        {
-            return found;
-        }
-
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Fluxgate.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var script = root is null ? null : Path.Combine(root.FullName, "eng", "install-chromium.sh");
-        if (script is not null && File.Exists(script))
-        {
-            using var install = Process.Start(new ProcessStartInfo("bash", [script]) { RedirectStandardError = true, UseShellExecute = false })!;
-            var error = install.StandardError.ReadToEnd();
-            install.WaitForExit();
-            if (install.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"chromium is not installed and could not be: {error.Trim()}");
-            }
-        }
-
-        return Find() ?? throw new InvalidOperationException("chromium is not installed; the dashboard's browser tests need it: apt-get install -y chromium (or bash eng/install-chromium.sh).");
-    }
-
-    private static string? Find() => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-        .Where(d => d.Length > 0)
-        .Select(d => Path.Combine(d, "chromium"))
-        .Append("/usr/bin/chromium")
-        .FirstOrDefault(File.Exists);
+    private static string FindOrInstall() =>
+        Repository.FindOrInstall("chromium", "install-chromium.sh", "the dashboard's browser tests", alsoAt: "/usr/bin/chromium");
 }

@@ -1,3 +1,4 @@
+using Fluxgate.Tests.Support;
 using Fluxgate.CodeGen;
 
 namespace Fluxgate.Tests.Breaker;
@@ -8,7 +9,7 @@ public class DecorateGeneratorTests
     [Fact]
     public void CommittedFile_IsWhatTheGeneratorWrites()
     {
-        var path = Path.Combine(RepositoryRoot(), DecorateGenerator.RelativePath);
+        var path = Path.Combine(Repository.Root, DecorateGenerator.RelativePath);
 
         var committed = File.ReadAllText(path).Replace("\r\n", "\n", StringComparison.Ordinal);
 
@@ -24,16 +25,5 @@ public class DecorateGeneratorTests
         Assert.Contains("public Func<T1, T2, Task> Decorate<T1, T2>(Func<T1, T2, Task> func, Action<Exception> fallback)", text, StringComparison.Ordinal);
         Assert.DoesNotContain("T3", text, StringComparison.Ordinal); // two parameters at most
         Assert.Contains("public Action Decorate(Action action)", text, StringComparison.Ordinal);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Fluxgate.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Fluxgate.sln not found above the test's directory.");
     }
 }
