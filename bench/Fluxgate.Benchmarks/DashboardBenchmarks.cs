@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Fluxgate.Benchmarks;
 
@@ -35,6 +36,7 @@ public class DashboardBenchmarks
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);   // a line per request would be most of the work
         builder.Services.AddFluxgateDashboard(o =>
         {
             o.Breakers.Add(_breaker);

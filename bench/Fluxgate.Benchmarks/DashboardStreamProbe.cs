@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Fluxgate.Benchmarks;
 
@@ -18,6 +19,7 @@ internal static class DashboardStreamProbe
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);   // a line per request would be most of the work
         var all = Enumerable.Range(0, breakers).Select(i => new CircuitBreaker(new CircuitBreakerOptions
         {
             Name = string.Create(CultureInfo.InvariantCulture, $"service-{i:D4}"),
