@@ -112,6 +112,11 @@ public sealed class OutageTests : IAsyncLifetime
             Application = _application,
             ReplicaId = id,
             HeartbeatInterval = Heartbeat,
+
+            // Ten heartbeats, not the default three (600 ms): on a loaded 2-core machine (CI runs every suite at once) an
+            // echo can take longer than 600 ms, and the replicas would flap between coordinating and not. Still far below
+            // the client's 5 s timeout, which is what the defect needs.
+            ReplicaTimeout = 10 * Heartbeat,
             Logger = _loggers.CreateLogger("Fluxgate.Redis." + id),
         });
         _fleets.Add(fleet);
