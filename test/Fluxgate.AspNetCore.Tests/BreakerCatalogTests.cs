@@ -30,6 +30,22 @@ public sealed class BreakerCatalogTests
     }
 
     [Fact]
+    public void Remove_ArrivingBeforeTheAdditionOfTheSameBreaker_TheBreakerIsNeverShown()
+    {
+        using var registry = new CircuitBreakerRegistry();
+
+        // Subscribed before the catalog, so it runs first: the breaker is removed (and its BreakerRemoved delivered) before
+        // the catalog hears of its BreakerAdded, as when another thread removes it right after it was made.
+        registry.BreakerAdded += (_, e) => registry.Remove(e.Breaker.Name);
+        using var catalog = new BreakerCatalog(registry, [], _logs.CreateLogger("catalog"));
+
+        registry.GetOrAdd("tenant-9");
+
+        Assert.Null(catalog.Find("tenant-9"));
+        Assert.Empty(catalog.Snapshot());
+    }
+
+    [Fact]
     public void Remove_ABreakerShadowingAnotherOfItsName_ShowsTheOther()
     {
         using var registry = new CircuitBreakerRegistry();

@@ -63,6 +63,7 @@ public sealed class CorsTests : IAsyncLifetime
 
         Assert.Equal(Origin, Assert.Single(preflight.Headers.GetValues("Access-Control-Allow-Origin")));   // the policy lets it through
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("from another site", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);   // the cross-site check, not the policy
         Assert.Equal(CircuitState.Closed, _app.Services.GetRequiredService<CircuitBreakerRegistry>().Get("payments").State);
     }
 

@@ -269,12 +269,12 @@ public sealed class StreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Events_SlowestSamplesAndHeartbeats_APageHearsFromTheServerWithinFortySeconds()
+    public async Task Events_HeartbeatBetweenSlowSamples_GoesOutWithTheNextSampleWithinHeartbeatPlusSample()
     {
         await StartAsync(o =>
         {
             o.SampleInterval = TimeSpan.FromSeconds(10);
-            o.HeartbeatInterval = TimeSpan.FromSeconds(30);
+            o.HeartbeatInterval = TimeSpan.FromSeconds(25);
         });
         using var stream = await SseClient.ConnectAsync(_http);
         await stream.NextAsync();
@@ -283,7 +283,8 @@ public sealed class StreamTests : IAsyncLifetime
         _clock.Advance(TimeSpan.FromSeconds(10));
         _clock.Advance(TimeSpan.FromSeconds(10));
 
-        // The third sample is the first one 30 s after the snapshot: well before the page's 45 s without news.
+        // Due at 25 s, sent with the sample at 30 s: within HeartbeatInterval + SampleInterval (35 s here, 40 s at most
+        // with the largest settings), under the 45 s after which the page reconnects.
         var heartbeat = await stream.NextOfTypeAsync("heartbeat");
         Assert.Equal("2026-01-01T00:00:30Z", heartbeat.Data.GetProperty("at").GetString());
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace Fluxgate.AspNetCore.Internal;
@@ -18,6 +19,14 @@ internal sealed class BreakerCatalog : IDisposable
     private readonly CircuitBreakerRegistry? _registry;
     private readonly CircuitBreaker[] _fixed;
     private readonly ILogger _logger;
+
+    // Names two breakers competed for (a duplicate, or a successor announced before its predecessor's removal): only
+    // their removals look for another breaker of the name to show, so a sweep that evicts many breakers stays linear.
+    private readonly ConcurrentDictionary<string, bool> _contested = new(StringComparer.OrdinalIgnoreCase);
+
+    // Breakers whose removal arrived before their addition (removed right after they were made, on another thread):
+    // their late addition is ignored. Weak, so that a breaker never announced does not stay alive here.
+    private readonly ConditionalWeakTable<CircuitBreaker, object> _removedFirst = new();
 
     public BreakerCatalog(CircuitBreakerRegistry? registry, IEnumerable<CircuitBreaker> breakers, ILogger logger)
     {
@@ -64,11 +73,24 @@ internal sealed class BreakerCatalog : IDisposable
         }
     }
 
-    private void OnAdded(object? sender, CircuitBreakerEventArgs e) => Add(e.Breaker);
+    private void OnAdded(object? sender, CircuitBreakerEventArgs e)
+    {
+        if (!_removedFirst.TryGetValue(e.Breaker, out _))
+        {
+            Add(e.Breaker);
+        }
+    }
 
     private void OnRemoved(object? sender, CircuitBreakerEventArgs e)
     {
         if (!_byName.TryRemove(new KeyValuePair<string, CircuitBreaker>(e.Breaker.Name, e.Breaker)))
+        {
+            // Not shown: a duplicate, or a breaker whose addition has not arrived yet; should it arrive, it is ignored.
+            _removedFirst.AddOrUpdate(e.Breaker, e);
+            return;
+        }
+
+        if (!_contested.ContainsKey(e.Breaker.Name))
         {
             return;
         }
@@ -95,6 +117,7 @@ internal sealed class BreakerCatalog : IDisposable
                 return;
             }
 
+            _contested[breaker.Name] = true;
             if (Live().Contains(shown, ReferenceEqualityComparer.Instance))
             {
                 Log.DuplicateName(_logger, breaker.Name, shown.Name);
