@@ -92,6 +92,7 @@ public sealed partial class CircuitBreakerFleet
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
+            // The fleet stops: this round is abandoned, and nothing about it is worth a warning.
         }
 #pragma warning disable CA1031 // Whatever Redis does, the heartbeat carries on; the breakers never see it.
         catch (Exception exception)

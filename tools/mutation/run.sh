@@ -28,7 +28,14 @@ case "${1:-}" in
     ;;
 esac
 
+# The routine run on main itself, with nothing changed, would test no mutant and pass: say so instead.
+if [ "${mode[*]-}" = "--since:main" ] && [ "$(git rev-parse HEAD)" = "$(git rev-parse main 2>/dev/null)" ] \
+   && [ -z "$(git status --porcelain -- src test)" ]; then
+  echo "Nothing changed since main: pass --since <commit> (e.g. --since HEAD~3), --part 1|2 or --full." >&2
+  exit 2
+fi
+
 dotnet tool restore >/dev/null
 cd src/Fluxgate
 # The slow suites (torture) are filtered out by the config; the model-based run keeps its 10,000 programs.
-dotnet stryker --config-file "$root/tools/mutation/stryker-config.json" --output "$root/StrykerOutput" "${mode[@]}" "$@"
+dotnet stryker --config-file "$root/tools/mutation/stryker-config.json" --output "$root/StrykerOutput" ${mode[@]+"${mode[@]}"} "$@"

@@ -426,8 +426,8 @@ public sealed partial class CircuitBreaker
         }
 
         // The transition reads the window again for its evidence (the same figures: nothing changed under the lock). Not
-        // handed over from the evaluation: a metric passed out of it would live in this frame on every call, not only on
-        // the rare transition, and the closed-state call measurably pays for that (docs/benchmarks.md).
+        // handed over from the evaluation: a metric passed out of it lives in this frame on every record, not only on the
+        // rare transition (docs/benchmarks.md, the closed call before and after the API review).
         Transition_NeedsLock(next, end, cause);
         return true;
     }
