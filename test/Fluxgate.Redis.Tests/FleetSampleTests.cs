@@ -55,10 +55,7 @@ public class FleetSampleTests
         var (port, directory) = (int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), match.Groups[2].Value);
         Assert.True(Directory.Exists(directory));
 
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        Assert.Equal(0, Kill(process.Id, SigTerm));   // the signal itself, not a kill(1) process to wait for
 
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(Directory.Exists(directory), $"{directory} is left behind");
@@ -169,6 +166,13 @@ public class FleetSampleTests
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
-        return (process.ExitCode, await output + await error);
+
+        // Bounded too: a process the sample started and left behind would hold the pipes open.
+        return (process.ExitCode, await output.WaitAsync(TimeSpan.FromSeconds(10)) + await error.WaitAsync(TimeSpan.FromSeconds(10)));
     }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 }
