@@ -379,11 +379,14 @@ internal sealed class RedisFleetTransport : IFleetTransport
     /// <summary>" (the cause)" from an inner exception's message, or nothing.</summary>
     private static string Cause(Exception? inner) => inner is null ? "" : $" ({Shorten(inner.Message)})";
 
-    /// <summary>The client's message up to its diagnostic details, at most 200 characters, on one line.</summary>
+    /// <summary>The client's message up to its diagnostic details, at most 120 characters, on one line.</summary>
     private static string Shorten(string message)
     {
         var end = message.Length;
-        foreach (var marker in new[] { "; ", ", mc:", ", mgr:", "\n", "\r" })
+
+        // Where the client's diagnostics begin: after "; ", or, in a connection failure's message, at the connection's
+        // state dump (", last: SUBSCRIBE, origin: ReadFromPipe, outstanding: 0, …").
+        foreach (var marker in new[] { "; ", ", mc:", ", mgr:", ", last:", ", origin:", ", outstanding:", "\n", "\r" })
         {
             var at = message.IndexOf(marker, StringComparison.Ordinal);
             if (at > 0 && at < end)
@@ -392,7 +395,7 @@ internal sealed class RedisFleetTransport : IFleetTransport
             }
         }
 
-        return end > 200 ? message[..200] + "…" : message[..end];
+        return end > 120 ? message[..120] + "…" : message[..end];
     }
 
     private static string FormatEndPoint(System.Net.EndPoint? endpoint) => endpoint switch
