@@ -10,6 +10,10 @@ public sealed partial class CircuitBreakerFleet
     private const int PruneEvery = 60;
 
     private string? _lastConnectionProblem;
+    private int _renewals;
+
+    /// <summary>Gets how many times the subscription was renewed because no heartbeat came back (for tests).</summary>
+    internal int SubscriptionRenewals => Volatile.Read(ref _renewals);
 
     /// <summary>Gets how many messages read from Redis were refused (for tests).</summary>
     internal int RefusedMessages => Volatile.Read(ref _refused);
@@ -65,7 +69,26 @@ public sealed partial class CircuitBreakerFleet
             }
 
             operation = "subscribe";
-            await _transport.EnsureSubscribedAsync(stopping).ConfigureAwait(false);
+            bool renew;
+            lock (_gate)
+            {
+                renew = _coordinator.SubscriptionSilent(Now());
+            }
+
+            if (renew)
+            {
+                Interlocked.Increment(ref _renewals);
+                Warn("subscribe", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_transport.Endpoint}: heartbeats went out for {_coordinator.RenewSubscriptionAfter.TotalSeconds:0.#} s and none came back; subscribing again"));
+            }
+
+            await _transport.EnsureSubscribedAsync(renew, stopping).ConfigureAwait(false);
+            if (renew)
+            {
+                lock (_gate)
+                {
+                    _coordinator.Resubscribed(Now());
+                }
+            }
 
             operation = "publish";
             ReplicaReport report;
@@ -79,6 +102,10 @@ public sealed partial class CircuitBreakerFleet
             // when heartbeats arrive.
             var keep = TimeSpan.FromTicks(Math.Max(10 * _options.ReplicaTimeout.Ticks, TimeSpan.FromMinutes(1).Ticks));
             await _transport.PublishStateAsync(ReplicaId, FleetMessages.WriteState(report), keep, stopping).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _coordinator.Sent(Now());
+            }
 
             operation = "read commands";
             await ReadCommandsAsync(stopping).ConfigureAwait(false);

@@ -196,7 +196,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
         // Defect: DisableAsync threw the client's timeout (not the documented exception), and when Redis thawed the write
         // already in the socket ran: the caller was told it failed, and it took effect everywhere. Now the caller is told
         // what happens: applied here at once, stored when Redis answers; giving up waiting does not take it back.
-        await using var server = new FleetKit(RedisServer.Start());
+        await using var server = new FleetKit(RedisServer.Start(forFaults: true));
         var (a, breakerA) = await server.ReplicaAsync("a");
         var (_, breakerB) = await server.ReplicaAsync("b");
         server.Server.Pause();
@@ -219,7 +219,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     [Fact]
     public async Task ForceOpenAsync_NotStoredWhenTheFleetStops_FailsSayingSo()
     {
-        var kit = new FleetKit(RedisServer.Start());
+        var kit = new FleetKit(RedisServer.Start(forFaults: true));
         var (a, breaker) = await kit.ReplicaAsync("a");
         kit.Server.Kill();
         await kit.TickUntilAsync(() => !a.IsCoordinating, "a notices");
@@ -236,7 +236,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     [Fact]
     public async Task CommandAsync_WhileAnEarlierOneWaitsForRedis_ReplacesIt()
     {
-        var kit = new FleetKit(RedisServer.Start());
+        var kit = new FleetKit(RedisServer.Start(forFaults: true));
         var (a, breakerA) = await kit.ReplicaAsync("a");
         var (_, breakerB) = await kit.ReplicaAsync("b");
         kit.Server.Kill();

@@ -9,7 +9,7 @@ namespace Fluxgate.Redis.Tests;
 /// </summary>
 public sealed class FaultTests : IAsyncLifetime
 {
-    private readonly RedisServer _server = RedisServer.Start();
+    private readonly RedisServer _server = RedisServer.Start(forFaults: true);
     private readonly FleetKit _kit;
 
     public FaultTests() => _kit = new FleetKit(_server);
@@ -178,6 +178,54 @@ public sealed class FaultTests : IAsyncLifetime
     private readonly Dictionary<string, CircuitBreaker> _breakers = [];
 
     private CircuitBreaker Breaker(string id) => _breakers[id];
+
+    [Fact]
+    public async Task ASubscriptionThatDeliversNothing_IsRenewed_AndTheReplicaCoordinatesAgain()
+    {
+        // Seen after Redis restarts under load: the client resubscribes after a reconnection without waiting for the
+        // answer, and when those attempts are lost it believes itself subscribed: heartbeats go out and none comes back.
+        // Here they are refused on purpose: the fleet user may not subscribe while its connections are dropped, and may
+        // again only after the fleet, hearing nothing, has tried a subscription of its own.
+        var (a, _) = await _kit.ReplicaAsync("a");
+        using var admin = await ConnectionMultiplexer.ConnectAsync(_server.AdminConnectionString);
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        await server.ExecuteAsync("ACL", ["LOG", "RESET"]);
+        await server.ExecuteAsync("ACL", ["SETUSER", RedisServer.User, "-subscribe"]);
+        await server.ExecuteAsync("CLIENT", ["KILL", "USER", RedisServer.User]);
+        await UntilAsync(async () => await SubscribeRefusedAsync(server), "the client's own resubscription is refused");
+
+        await UntilHeartbeatingAsync(a, () => !a.IsCoordinating && a.SubscriptionRenewals > 0, "a misses its echo and subscribes anew");
+        await server.ExecuteAsync("ACL", ["SETUSER", RedisServer.User, "+subscribe"]);
+        await UntilHeartbeatingAsync(a, () => a.IsCoordinating, "a hears its echo again");
+    }
+
+    private static async Task<bool> SubscribeRefusedAsync(IServer server)
+    {
+        var entries = (RedisResult[])(await server.ExecuteAsync("ACL", ["LOG"]))!;
+        return entries.Any(e => e.ToDictionary() is var entry && entry["object"].ToString() == "subscribe" && entry["username"].ToString() == RedisServer.User);
+    }
+
+    /// <summary>Moves the clock a heartbeat at a time, ticking <paramref name="fleet"/>, until <paramref name="condition"/> holds.</summary>
+    private async Task UntilHeartbeatingAsync(CircuitBreakerFleet fleet, Func<bool> condition, string what) =>
+        await UntilAsync(
+            async () =>
+            {
+                _kit.Clock.Advance(FleetKit.Heartbeat);
+                await fleet.TickAsync();
+                return condition();
+            },
+            what);
+
+    /// <summary>Polls <paramref name="condition"/> every 20 ms until it holds; the bound only turns a hang into a failure.</summary>
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = TimeProvider.System.GetTimestamp();
+        while (!await condition())
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(deadline) < TimeSpan.FromSeconds(30), $"Timed out waiting until {what}.");
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System);
+        }
+    }
 
     private async Task<(CircuitBreakerFleet First, CircuitBreaker FirstBreaker)> Replicas(params string[] ids)
     {

@@ -9,11 +9,13 @@ namespace Fluxgate.Redis.Tests;
 /// </summary>
 public sealed class RedisServer : IDisposable
 {
+    private readonly int _clientTimeoutMs;
     private Process? _process;
 
-    private RedisServer(string executable)
+    private RedisServer(string executable, int clientTimeoutMs)
     {
         Executable = executable;
+        _clientTimeoutMs = clientTimeoutMs;
         Port = LoopbackServer.FreePort();
         Directory = System.IO.Directory.CreateTempSubdirectory("fluxgate-redis-").FullName;
     }
@@ -34,17 +36,30 @@ public sealed class RedisServer : IDisposable
     /// <summary>The ACL docs/fleet.md gives the fleet's user: its keys and channel, and the commands the fleet and the client send.</summary>
     public const string Acl = "~fluxgate:* &fluxgate:* -@all +@connection +get +set +setex +psetex +mget +del +unlink +zadd +zrange +zrem +publish +subscribe +unsubscribe +info +config|get +cluster|nodes +role";
 
-    /// <summary>A configuration string for the test's user, with short timeouts so fault tests stay short.</summary>
+    public const string AdminUser = "admin";
+
+    public const string AdminPassword = "fluxgate-test-admin";
+
+    /// <summary>
+    /// A configuration string for the test's user, with the client timeouts the server was started with: short (1 s) for
+    /// a server the test kills or freezes, so the fault tests stay short; 5 s otherwise, so a busy machine is not taken
+    /// for a broken Redis.
+    /// </summary>
     public string ConnectionString =>
-        $"127.0.0.1:{Port},user={User},password={Password},abortConnect=false,connectTimeout=1000,syncTimeout=1000,asyncTimeout=1000,connectRetry=1";
+        $"127.0.0.1:{Port},user={User},password={Password},abortConnect=false,connectTimeout={_clientTimeoutMs},syncTimeout={_clientTimeoutMs},asyncTimeout={_clientTimeoutMs},connectRetry=1";
+
+    /// <summary>A configuration string for an administrator (every command and key), for tests that change the fleet user's rights.</summary>
+    public string AdminConnectionString =>
+        $"127.0.0.1:{Port},user={AdminUser},password={AdminPassword},allowAdmin=true,abortConnect=false,connectTimeout=5000,syncTimeout=5000,asyncTimeout=5000";
 
     /// <summary>
     /// Finds <c>redis-server</c> on the PATH and starts it. On a machine without it, <c>eng/install-redis.sh</c> installs the
     /// Debian package first (once per test run; it needs root, as in CI, and otherwise says what to run).
     /// </summary>
-    public static RedisServer Start()
+    /// <param name="forFaults">Whether the test kills or freezes the server: its clients then give up after 1 s, not 5 s.</param>
+    public static RedisServer Start(bool forFaults = false)
     {
-        var server = new RedisServer(s_executable.Value);
+        var server = new RedisServer(s_executable.Value, forFaults ? 1000 : 5000);
         server.Launch();
         return server;
     }
@@ -111,7 +126,8 @@ public sealed class RedisServer : IDisposable
             "--daemonize", "no",
             "--loglevel", "notice",
             "--user", "default", "off",
-        }.Concat(["--user", User, "on", ">" + Password, .. Acl.Split(' ')]))
+        }.Concat(["--user", User, "on", ">" + Password, .. Acl.Split(' ')])
+         .Concat(["--user", AdminUser, "on", ">" + AdminPassword, "~*", "&*", "+@all"]))
         {
             start.ArgumentList.Add(argument);
         }

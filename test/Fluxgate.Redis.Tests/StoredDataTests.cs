@@ -107,7 +107,7 @@ public sealed class StoredDataTests(RedisFixture redis) : IClassFixture<RedisFix
     [Fact]
     public async Task Warnings_AreOneLine_WithTheEndpointAndTheReason_NotTheClientsDiagnostics()
     {
-        var server = RedisServer.Start();
+        var server = RedisServer.Start(forFaults: true);
         var kit = new FleetKit(server);
         var (a, _) = await kit.ReplicaAsync("a");
         server.Kill();

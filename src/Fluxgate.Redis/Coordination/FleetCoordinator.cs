@@ -38,6 +38,7 @@ internal sealed class FleetCoordinator
     private bool _connected;
     private TimeSpan _connectedSince;
     private TimeSpan _lastEcho;
+    private TimeSpan? _unansweredSince;
     private long _round;
     private long _failedAfterRound;
 
@@ -60,6 +61,9 @@ internal sealed class FleetCoordinator
 
     /// <summary>How long after the channel works again a peer heard before it still counts, unheard: ten replica timeouts, at least 30 s.</summary>
     public TimeSpan PendingAllowance => ReplicaTimeout * 10 > TimeSpan.FromSeconds(30) ? ReplicaTimeout * 10 : TimeSpan.FromSeconds(30);
+
+    /// <summary>How long heartbeats may go out without one coming back before the subscription is renewed: three replica timeouts.</summary>
+    public TimeSpan RenewSubscriptionAfter => ReplicaTimeout * 3;
 
     /// <summary>Gets whether the channel works: this replica's own heartbeat came back, and nothing failed since.</summary>
     public bool IsConnected => _connected;
@@ -95,7 +99,21 @@ internal sealed class FleetCoordinator
     {
         _connected = false;
         _failedAfterRound = _round;
+        _unansweredSince = null; // the wait for an echo starts again with the next heartbeat that goes out
     }
+
+    /// <summary>A heartbeat went out without an error: if none came back since, the wait for an echo runs from now.</summary>
+    public void Sent(TimeSpan now) => _unansweredSince ??= now;
+
+    /// <summary>
+    /// Gets whether heartbeats have gone out without an error, and none came back, for <see cref="RenewSubscriptionAfter"/>:
+    /// Redis takes what is published but the subscription does not deliver it (a client resubscribes on its own after a
+    /// reconnection, once; when that one attempt fails, it believes itself subscribed and hears nothing).
+    /// </summary>
+    public bool SubscriptionSilent(TimeSpan now) => _unansweredSince is { } since && now - since >= RenewSubscriptionAfter;
+
+    /// <summary>The subscription was renewed: the wait for an echo starts again at <paramref name="now"/>.</summary>
+    public void Resubscribed(TimeSpan now) => _unansweredSince = now;
 
     /// <summary>Handles a heartbeat heard on the channel: this replica's own (the echo), or a peer's.</summary>
     public PeerVerdict Heard(ReplicaReport report, TimeSpan now)
@@ -114,6 +132,7 @@ internal sealed class FleetCoordinator
             }
 
             _lastEcho = now;
+            _unansweredSince = null;
             return PeerVerdict.Echo;
         }
 

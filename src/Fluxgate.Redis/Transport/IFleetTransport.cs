@@ -18,8 +18,10 @@ internal interface IFleetTransport : IAsyncDisposable, IDisposable
     /// <summary>Starts connecting in the background and returns at once; messages of the channel then reach <paramref name="sink"/> one at a time, in the channel's order.</summary>
     void Start(IFleetTransportSink sink);
 
-    /// <summary>Subscribes to the channel if not subscribed yet; throws when that cannot be done now.</summary>
-    Task EnsureSubscribedAsync(CancellationToken cancellationToken);
+    /// <summary>Subscribes to the channel if not subscribed yet, or anew when <paramref name="renew"/>; throws when that cannot be done now.</summary>
+    /// <param name="renew">Whether to drop the subscription and subscribe again: it delivers nothing, whatever the client believes.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    Task EnsureSubscribedAsync(bool renew, CancellationToken cancellationToken);
 
     /// <summary>Stores <paramref name="payload"/> as the replica's record (kept for <paramref name="keep"/>), lists the replica in the index, and publishes it.</summary>
     Task PublishStateAsync(string replicaId, byte[] payload, TimeSpan keep, CancellationToken cancellationToken);

@@ -64,15 +64,23 @@ internal sealed class RedisFleetTransport : IFleetTransport
         _connecting = ConnectAsync(sink);
     }
 
-    public async Task EnsureSubscribedAsync(CancellationToken cancellationToken)
+    public async Task EnsureSubscribedAsync(bool renew, CancellationToken cancellationToken)
     {
+        var connection = Connection();
+        var subscriber = connection.GetSubscriber();
+        if (renew && Interlocked.Exchange(ref _subscription, null) is { } stale)
+        {
+            // The client resubscribes once after a reconnection, without waiting for the answer; when that attempt is lost
+            // it still believes itself subscribed, and subscribing again would send nothing. Dropping the last handler sends
+            // UNSUBSCRIBE and forgets the channel; the SUBSCRIBE below is then a real one.
+            await stale.UnsubscribeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (Volatile.Read(ref _subscription) is not null)
         {
             return;
         }
 
-        var connection = Connection();
-        var subscriber = connection.GetSubscriber();
         try
         {
             var subscription = await subscriber.SubscribeAsync(_channel).WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -198,6 +198,40 @@ public sealed class FleetCoordinatorTests
     }
 
     [Fact]
+    public void SubscriptionSilent_HeartbeatsSentWithoutEchoForThreeReplicaTimeouts_AsksForANewSubscription()
+    {
+        var coordinator = new FleetCoordinator("x", new QuorumRule(2, 0.5), TimeSpan.FromSeconds(3));
+        Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromMinutes(5))); // nothing sent yet: nothing to miss
+
+        coordinator.Sent(TimeSpan.FromSeconds(10));
+        coordinator.Sent(TimeSpan.FromSeconds(15)); // the wait runs from the first heartbeat not answered
+
+        Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(18.9)));
+        Assert.True(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(19)));
+
+        coordinator.Resubscribed(TimeSpan.FromSeconds(19)); // renewed: another three replica timeouts before the next renewal
+        Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(27.9)));
+        Assert.True(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(28)));
+    }
+
+    [Fact]
+    public void SubscriptionSilent_AnEchoOrAFailure_StartsTheWaitAgain()
+    {
+        var coordinator = new FleetCoordinator("x", new QuorumRule(2, 0.5), TimeSpan.FromSeconds(3));
+        coordinator.Sent(TimeSpan.Zero);
+        coordinator.Heard(coordinator.Report(0), TimeSpan.FromSeconds(8)); // the echo of a heartbeat sent after the first
+
+        Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(60))); // nothing went out unanswered since
+
+        coordinator.Sent(TimeSpan.FromSeconds(60));
+        coordinator.Failed(); // Redis went away: reconnecting is the client's business, not a silent subscription
+        Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(120)));
+
+        coordinator.Sent(TimeSpan.FromSeconds(120));
+        Assert.True(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(129)));
+    }
+
+    [Fact]
     public void Heard_AnEchoOfAHeartbeatSentBeforeAFailure_DoesNotSayTheChannelWorks()
     {
         // A slow echo that arrives after the next operation failed proves nothing of the channel now: taken as proof, it
