@@ -10,10 +10,9 @@ public sealed partial class CircuitBreakerFleet
     private const int PruneEvery = 60;
 
     private string? _lastConnectionProblem;
-    private int _renewals;
 
-    /// <summary>Gets how many times the subscription was renewed because no heartbeat came back (for tests).</summary>
-    internal int SubscriptionRenewals => Volatile.Read(ref _renewals);
+    /// <summary>Gets how many subscriptions the Redis transport dropped to subscribe again (for tests).</summary>
+    internal int SubscriptionsDropped => (_transport as RedisFleetTransport)?.Dropped ?? 0;
 
     /// <summary>Gets how many messages read from Redis were refused (for tests).</summary>
     internal int RefusedMessages => Volatile.Read(ref _refused);
@@ -61,6 +60,7 @@ public sealed partial class CircuitBreakerFleet
     private async Task PublishRoundAsync(CancellationToken stopping)
     {
         var operation = "connect";
+        var sent = false;
         try
         {
             if (!_transport.Connecting.IsCompleted)
@@ -69,26 +69,7 @@ public sealed partial class CircuitBreakerFleet
             }
 
             operation = "subscribe";
-            bool renew;
-            lock (_gate)
-            {
-                renew = _coordinator.SubscriptionSilent(Now());
-            }
-
-            if (renew)
-            {
-                Interlocked.Increment(ref _renewals);
-                Warn("subscribe", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_transport.Endpoint}: heartbeats went out for {_coordinator.RenewSubscriptionAfter.TotalSeconds:0.#} s and none came back; subscribing again"));
-            }
-
-            await _transport.EnsureSubscribedAsync(renew, stopping).ConfigureAwait(false);
-            if (renew)
-            {
-                lock (_gate)
-                {
-                    _coordinator.Resubscribed(Now());
-                }
-            }
+            await _transport.EnsureSubscribedAsync(renew: false, stopping).ConfigureAwait(false);
 
             operation = "publish";
             ReplicaReport report;
@@ -102,9 +83,30 @@ public sealed partial class CircuitBreakerFleet
             // when heartbeats arrive.
             var keep = TimeSpan.FromTicks(Math.Max(10 * _options.ReplicaTimeout.Ticks, TimeSpan.FromMinutes(1).Ticks));
             await _transport.PublishStateAsync(ReplicaId, FleetMessages.WriteState(report), keep, stopping).ConfigureAwait(false);
+            sent = true;
+
+            // Decided only after a heartbeat went out: Redis takes what is published now, so silence is the subscription's.
+            TimeSpan? silentFor = null;
             lock (_gate)
             {
-                _coordinator.Sent(Now());
+                var now = Now();
+                _coordinator.Sent(report.Round, now);
+                if (_coordinator.SubscriptionSilent(now))
+                {
+                    silentFor = now - _coordinator.UnansweredSince;
+                    _coordinator.Resubscribed();
+                }
+            }
+
+            if (silentFor is { } silence)
+            {
+                operation = "subscribe";
+                if (_renewalWarnings.TryEnter(out var suppressed))
+                {
+                    Log.SubscriptionRenewed(_logger, ReplicaId, _transport.Endpoint, silence.TotalSeconds, Log.Suppressed(suppressed));
+                }
+
+                await _transport.EnsureSubscribedAsync(renew: true, stopping).ConfigureAwait(false);
             }
 
             operation = "read commands";
@@ -127,7 +129,7 @@ public sealed partial class CircuitBreakerFleet
         {
             lock (_gate)
             {
-                _coordinator.Failed();
+                _coordinator.Failed(heartbeatSent: sent);
             }
 
             // Tried even while the client says it is disconnected: its exception says why (a refused port, a wrong password).

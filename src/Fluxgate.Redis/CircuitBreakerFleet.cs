@@ -46,6 +46,7 @@ public sealed partial class CircuitBreakerFleet : IAsyncDisposable, IDisposable
     private readonly ILogger _logger;
     private readonly Throttle _redisWarnings;
     private readonly Throttle _messageWarnings;
+    private readonly Throttle _renewalWarnings;
 #if NET9_0_OR_GREATER
     private readonly Lock _gate = new();
 #else
@@ -106,6 +107,7 @@ public sealed partial class CircuitBreakerFleet : IAsyncDisposable, IDisposable
         _logger = _options.Logger;
         _redisWarnings = new Throttle(_clock, WarningInterval);
         _messageWarnings = new Throttle(_clock, WarningInterval);
+        _renewalWarnings = new Throttle(_clock, WarningInterval);
         _coordinator = new FleetCoordinator(_options.ReplicaId!, new QuorumRule(_options.QuorumMinimum, _options.QuorumFraction), _options.ReplicaTimeout);
         _sink = new TransportSink(this);
     }

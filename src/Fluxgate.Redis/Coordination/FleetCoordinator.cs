@@ -38,7 +38,8 @@ internal sealed class FleetCoordinator
     private bool _connected;
     private TimeSpan _connectedSince;
     private TimeSpan _lastEcho;
-    private TimeSpan? _unansweredSince;
+    private long _lastEchoRound;
+    private (long Round, TimeSpan At)? _unanswered;
     private long _round;
     private long _failedAfterRound;
 
@@ -62,7 +63,7 @@ internal sealed class FleetCoordinator
     /// <summary>How long after the channel works again a peer heard before it still counts, unheard: ten replica timeouts, at least 30 s.</summary>
     public TimeSpan PendingAllowance => ReplicaTimeout * 10 > TimeSpan.FromSeconds(30) ? ReplicaTimeout * 10 : TimeSpan.FromSeconds(30);
 
-    /// <summary>How long heartbeats may go out without one coming back before the subscription is renewed: three replica timeouts.</summary>
+    /// <summary>How long heartbeats may go out without one coming back before the subscription is renewed: three replica timeouts (and three heartbeats).</summary>
     public TimeSpan RenewSubscriptionAfter => ReplicaTimeout * 3;
 
     /// <summary>Gets whether the channel works: this replica's own heartbeat came back, and nothing failed since.</summary>
@@ -95,31 +96,56 @@ internal sealed class FleetCoordinator
     public bool IsOwnOpen(string breaker) => _members.TryGetValue(breaker, out var member) && member.OwnOpen;
 
     /// <summary>An operation on the channel failed: it does not work until the echo of a heartbeat sent after this.</summary>
-    public void Failed()
+    /// <param name="heartbeatSent">
+    /// Whether this round's heartbeat had gone out before the failure (a later operation of the round failed): the wait for
+    /// its echo goes on. Otherwise the wait starts again with the next heartbeat that goes out, so an outage is not taken
+    /// for a silent subscription.
+    /// </param>
+    public void Failed(bool heartbeatSent = false)
     {
         _connected = false;
         _failedAfterRound = _round;
-        _unansweredSince = null; // the wait for an echo starts again with the next heartbeat that goes out
+        if (!heartbeatSent)
+        {
+            _unanswered = null;
+        }
     }
 
-    /// <summary>A heartbeat went out without an error: if none came back since, the wait for an echo runs from now.</summary>
-    public void Sent(TimeSpan now) => _unansweredSince ??= now;
+    /// <summary>The heartbeat of <paramref name="round"/> went out without an error: unless an echo of it or a later one was heard already, the wait for an echo runs from <paramref name="now"/> (or from an earlier heartbeat still unanswered).</summary>
+    public void Sent(long round, TimeSpan now)
+    {
+        if (round > _lastEchoRound)
+        {
+            _unanswered ??= (round, now);
+        }
+    }
 
     /// <summary>
-    /// Gets whether heartbeats have gone out without an error, and none came back, for <see cref="RenewSubscriptionAfter"/>:
-    /// Redis takes what is published but the subscription does not deliver it (a client resubscribes on its own after a
-    /// reconnection, once; when that one attempt fails, it believes itself subscribed and hears nothing).
+    /// Gets whether heartbeats have gone out without an error, and none came back, for <see cref="RenewSubscriptionAfter"/>
+    /// and three more heartbeats: Redis takes what is published but the subscription does not deliver it. (A client
+    /// resubscribes after a reconnection on its own, without waiting for the answer; when that is lost, nothing tells it.)
     /// </summary>
-    public bool SubscriptionSilent(TimeSpan now) => _unansweredSince is { } since && now - since >= RenewSubscriptionAfter;
+    public bool SubscriptionSilent(TimeSpan now) =>
+        _unanswered is { } unanswered && now - unanswered.At >= RenewSubscriptionAfter && _round - unanswered.Round >= 3;
 
-    /// <summary>The subscription was renewed: the wait for an echo starts again at <paramref name="now"/>.</summary>
-    public void Resubscribed(TimeSpan now) => _unansweredSince = now;
+    /// <summary>The subscription was renewed: the wait for an echo starts again with the next heartbeat that goes out.</summary>
+    public void Resubscribed() => _unanswered = null;
+
+    /// <summary>Gets when the oldest heartbeat still unanswered went out, if one is.</summary>
+    public TimeSpan? UnansweredSince => _unanswered?.At;
 
     /// <summary>Handles a heartbeat heard on the channel: this replica's own (the echo), or a peer's.</summary>
     public PeerVerdict Heard(ReplicaReport report, TimeSpan now)
     {
         if (report.ReplicaId == ReplicaId)
         {
+            // Whenever it was sent, an echo shows that the subscription delivers.
+            _lastEchoRound = Math.Max(_lastEchoRound, report.Round);
+            if (_unanswered is { } unanswered && report.Round >= unanswered.Round)
+            {
+                _unanswered = null;
+            }
+
             if (report.Round <= _failedAfterRound)
             {
                 return PeerVerdict.Echo; // sent before the last failure: it says nothing of the channel now
@@ -132,7 +158,6 @@ internal sealed class FleetCoordinator
             }
 
             _lastEcho = now;
-            _unansweredSince = null;
             return PeerVerdict.Echo;
         }
 

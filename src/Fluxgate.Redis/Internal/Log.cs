@@ -47,6 +47,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 112, EventName = "FleetOnDemandLimit", Level = LogLevel.Warning, Message = "The fleet joins at most {Max} breakers created on demand (MaxOnDemandBreakers); '{CircuitName}' and later ones work on their own")]
     public static partial void OnDemandLimit(ILogger logger, int max, string circuitName);
 
+    // Suppressed: as for RedisUnavailable.
+    [LoggerMessage(EventId = 113, EventName = "FleetSubscriptionRenewed", Level = LogLevel.Warning, Message = "Replica '{ReplicaId}' heard none of its heartbeats back through Redis at {Endpoint} for {Seconds:0.#} s while Redis took them: subscribing to the channel again.{Suppressed}")]
+    public static partial void SubscriptionRenewed(ILogger logger, string replicaId, string endpoint, double seconds, string suppressed);
+
     [LoggerMessage(EventId = 111, EventName = "FleetKeyRepaired", Level = LogLevel.Warning, Message = "Fleet data in Redis repaired: {What}")]
     public static partial void Repaired(ILogger logger, string what);
 }

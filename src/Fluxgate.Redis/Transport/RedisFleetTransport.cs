@@ -18,7 +18,9 @@ internal sealed class RedisFleetTransport : IFleetTransport
     private IConnectionMultiplexer? _connection;
     private Task _connecting = Task.CompletedTask;
     private IFleetTransportSink? _sink;
+    private readonly SemaphoreSlim _subscribing = new(1, 1);
     private ChannelMessageQueue? _subscription;
+    private int _dropped;
     private int _disposed;
 
     /// <summary>A transport that connects with <paramref name="configuration"/> when started, and owns the connection.</summary>
@@ -48,6 +50,9 @@ internal sealed class RedisFleetTransport : IFleetTransport
 
     public string Endpoint { get; }
 
+    /// <summary>Gets how many subscriptions the transport dropped to subscribe again (for tests).</summary>
+    internal int Dropped => Volatile.Read(ref _dropped);
+
     public Task Connecting => _connecting;
 
     public bool IsConnected => Volatile.Read(ref _connection) is { IsConnected: true };
@@ -68,21 +73,29 @@ internal sealed class RedisFleetTransport : IFleetTransport
     {
         var connection = Connection();
         var subscriber = connection.GetSubscriber();
-        if (renew && Interlocked.Exchange(ref _subscription, null) is { } stale)
-        {
-            // The client resubscribes once after a reconnection, without waiting for the answer; when that attempt is lost
-            // it still believes itself subscribed, and subscribing again would send nothing. Dropping the last handler sends
-            // UNSUBSCRIBE and forgets the channel; the SUBSCRIBE below is then a real one.
-            await stale.UnsubscribeAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
 
-        if (Volatile.Read(ref _subscription) is not null)
-        {
-            return;
-        }
-
+        // One at a time: two rounds subscribing at once would register two queues, and every message would be handled twice.
+        await _subscribing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (Volatile.Read(ref _subscription) is { } current)
+            {
+                // Renewed when the fleet hears nothing back, or at once when the client knows it is not subscribed while its
+                // connection is up: it resubscribes after a reconnection without waiting for the answer, and when that is
+                // refused or lost it does not try again until the next reconnection. Dropping this queue, the channel's last
+                // handler, makes the client forget the channel (and send UNSUBSCRIBE), so the SUBSCRIBE below is a real one.
+                // (On a connection the caller shares with other handlers of this channel, the client sends nothing more if
+                // it believes itself subscribed; there the fleet only keeps trying.)
+                if (!renew && !(connection.IsConnected && subscriber.SubscribedEndpoint(_channel) is null))
+                {
+                    return;
+                }
+
+                Volatile.Write(ref _subscription, null);
+                Interlocked.Increment(ref _dropped);
+                Drop(current);
+            }
+
             var subscription = await subscriber.SubscribeAsync(_channel).WaitAsync(cancellationToken).ConfigureAwait(false);
             subscription.OnMessage(message => _sink?.OnMessage(message.Message.IsNull ? ReadOnlyMemory<byte>.Empty : (byte[])message.Message!));
             Volatile.Write(ref _subscription, subscription);
@@ -94,6 +107,10 @@ internal sealed class RedisFleetTransport : IFleetTransport
             _ = subscriber.UnsubscribeAsync(_channel, null, CommandFlags.FireAndForget).ContinueWith(
                 static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             throw;
+        }
+        finally
+        {
+            _subscribing.Release();
         }
     }
 
@@ -354,6 +371,20 @@ internal sealed class RedisFleetTransport : IFleetTransport
         }
 
         return records;
+    }
+
+    /// <summary>Stops <paramref name="queue"/> at once (its handler ends) and tells Redis without waiting; never throws.</summary>
+    private static void Drop(ChannelMessageQueue queue)
+    {
+        try
+        {
+            queue.Unsubscribe(CommandFlags.FireAndForget);
+        }
+#pragma warning disable CA1031 // The queue is completed before the client sends anything; an UNSUBSCRIBE that cannot be sent now is of no interest (a subscription is renewed only when the old one delivers nothing).
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     private static void CloseWithoutWaiting(IConnectionMultiplexer connection)

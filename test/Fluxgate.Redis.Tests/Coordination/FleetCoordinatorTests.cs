@@ -198,37 +198,83 @@ public sealed class FleetCoordinatorTests
     }
 
     [Fact]
-    public void SubscriptionSilent_HeartbeatsSentWithoutEchoForThreeReplicaTimeouts_AsksForANewSubscription()
+    public void SubscriptionSilent_HeartbeatsSentWithoutEcho_AsksForANewSubscriptionAfterThreeReplicaTimeoutsAndThreeHeartbeats()
     {
         var coordinator = new FleetCoordinator("x", new QuorumRule(2, 0.5), TimeSpan.FromSeconds(3));
         Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromMinutes(5))); // nothing sent yet: nothing to miss
 
-        coordinator.Sent(TimeSpan.FromSeconds(10));
-        coordinator.Sent(TimeSpan.FromSeconds(15)); // the wait runs from the first heartbeat not answered
+        Sent(coordinator, TimeSpan.FromSeconds(10));
+        Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(30))); // long enough, but one heartbeat is no pattern (a stall)
 
+        Sent(coordinator, TimeSpan.FromSeconds(11));
+        Sent(coordinator, TimeSpan.FromSeconds(12));
+        Sent(coordinator, TimeSpan.FromSeconds(13)); // the wait runs from the first heartbeat not answered
         Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(18.9)));
         Assert.True(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(19)));
+        Assert.Equal(TimeSpan.FromSeconds(10), coordinator.UnansweredSince);
 
-        coordinator.Resubscribed(TimeSpan.FromSeconds(19)); // renewed: another three replica timeouts before the next renewal
-        Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(27.9)));
-        Assert.True(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(28)));
+        coordinator.Resubscribed(); // renewed: the wait starts again with the next heartbeat
+        Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(60)));
+        Sent(coordinator, TimeSpan.FromSeconds(20));
+        Sent(coordinator, TimeSpan.FromSeconds(21));
+        Sent(coordinator, TimeSpan.FromSeconds(22));
+        Sent(coordinator, TimeSpan.FromSeconds(23));
+        Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(28.9)));
+        Assert.True(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(29)));
     }
 
     [Fact]
-    public void SubscriptionSilent_AnEchoOrAFailure_StartsTheWaitAgain()
+    public void SubscriptionSilent_AnEchoHeardBeforeItsPublishReturned_CountsAsAnAnswer()
+    {
+        // The echo comes back on the subscription's connection and may be handled before the publish's await resumes.
+        var coordinator = new FleetCoordinator("x", new QuorumRule(2, 0.5), TimeSpan.FromSeconds(3));
+        for (var second = 0; second < 60; second++)
+        {
+            var report = coordinator.Report(0);
+            coordinator.Heard(report, TimeSpan.FromSeconds(second));
+            coordinator.Sent(report.Round, TimeSpan.FromSeconds(second));
+        }
+
+        Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public void SubscriptionSilent_AnOutage_StartsTheWaitAgain_ButAFailureAfterTheHeartbeatWentOutDoesNot()
     {
         var coordinator = new FleetCoordinator("x", new QuorumRule(2, 0.5), TimeSpan.FromSeconds(3));
-        coordinator.Sent(TimeSpan.Zero);
-        coordinator.Heard(coordinator.Report(0), TimeSpan.FromSeconds(8)); // the echo of a heartbeat sent after the first
+        Sent(coordinator, TimeSpan.Zero);
+        coordinator.Failed(); // the next heartbeat did not go out: Redis is away, which says nothing of the subscription
+        for (var second = 1; second <= 30; second++)
+        {
+            coordinator.Report(0);
+            coordinator.Failed();
+        }
 
-        Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(60))); // nothing went out unanswered since
+        Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(31)));
 
-        coordinator.Sent(TimeSpan.FromSeconds(60));
-        coordinator.Failed(); // Redis went away: reconnecting is the client's business, not a silent subscription
-        Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(120)));
+        Sent(coordinator, TimeSpan.FromSeconds(31));
+        for (var second = 32; second <= 40; second++)
+        {
+            Sent(coordinator, TimeSpan.FromSeconds(second));
+            coordinator.Failed(heartbeatSent: true); // reading the commands timed out after the heartbeat went out
+        }
 
-        coordinator.Sent(TimeSpan.FromSeconds(120));
-        Assert.True(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(129)));
+        Assert.True(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(40))); // the wait for the echo of 31 s went on
+    }
+
+    [Fact]
+    public void SubscriptionSilent_AnEchoOfALaterHeartbeat_AnswersTheEarlierOnesToo()
+    {
+        var coordinator = new FleetCoordinator("x", new QuorumRule(2, 0.5), TimeSpan.FromSeconds(3));
+        Sent(coordinator, TimeSpan.Zero);
+        var later = coordinator.Report(0);
+        coordinator.Sent(later.Round, TimeSpan.FromSeconds(1));
+        Sent(coordinator, TimeSpan.FromSeconds(2));
+        Sent(coordinator, TimeSpan.FromSeconds(3));
+
+        coordinator.Heard(later, TimeSpan.FromSeconds(9));
+
+        Assert.False(coordinator.SubscriptionSilent(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
@@ -415,6 +461,9 @@ public sealed class FleetCoordinatorTests
         Assert.All(_fleet.Replicas, r => Assert.True(r.Coordinator.IsConnected));
         return replicas;
     }
+
+    /// <summary>A heartbeat reported and gone out at <paramref name="now"/>, not heard back.</summary>
+    private static void Sent(FleetCoordinator coordinator, TimeSpan now) => coordinator.Sent(coordinator.Report(0).Round, now);
 
     private static ReplicaReport ReportOf(SimulatedFleet.Replica replica)
     {

@@ -144,6 +144,43 @@ public class CircuitBreakerOptionsTests
     }
 
     [Fact]
+    public void Options_WithTheDefaultWindow_GiveTheSecondBreakerAWindowAttachedToIt()
+    {
+        // The second breaker's window is a fresh one: attached, it counts slow calls by the breaker's clock and thresholds.
+        var clock = new FakeTimeProvider();
+        var options = new CircuitBreakerOptions { Name = "first", TimeProvider = clock, Tripper = Tripper.MinRequests(10) & Tripper.SlowRate(0.5, TimeSpan.FromSeconds(1)) };
+        _ = new CircuitBreaker(options);
+        options.Name = "second";
+        var second = new CircuitBreaker(options);
+
+        second.Execute(() => clock.Advance(TimeSpan.FromSeconds(2)));
+
+        Assert.Equal(1, second.GetInfo().Metrics.SlowCount(TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public void Options_WithAWindowSetByTheUser_ForTwoUnnamedBreakers_SayTheOtherHasTheSameName()
+    {
+        var options = new CircuitBreakerOptions { Window = new CountWindow(20) };
+        _ = new CircuitBreaker(options);
+
+        var error = Assert.Throws<ArgumentException>(() => new CircuitBreaker(options));
+
+        Assert.Contains("already serves another circuit breaker also named 'default'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reconfigure_WithTheWindowTheBreakerAlreadyUses_SaysItServesThisBreaker()
+    {
+        var options = new CircuitBreakerOptions { Window = new CountWindow(20) };
+        var breaker = new CircuitBreaker(options);
+
+        var error = Assert.Throws<ArgumentException>(() => breaker.Reconfigure(options));
+
+        Assert.Contains("already serves this circuit breaker", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Options_WithAWindowSetByTheUser_CannotServeASecondBreaker_AndTheErrorNamesBoth()
     {
         var options = new CircuitBreakerOptions { Name = "payments", Window = new CountWindow(20) };

@@ -69,7 +69,7 @@ public class NullArgumentTests
         [
             typeof(CircuitBreaker), typeof(CircuitBreakerTaskExtensions), typeof(Tracker), typeof(Tripper), typeof(ResultTracker),
             typeof(Retry), typeof(Permit), typeof(Metric), typeof(CallNotPermittedException), typeof(CountWindow), typeof(TimeWindow),
-            typeof(CircuitStateExtensions),
+            typeof(CircuitStateExtensions), typeof(CircuitBreakerFailure),
         ];
         foreach (var type in types)
         {
@@ -129,6 +129,7 @@ public class NullArgumentTests
         _ when type == typeof(Tripper) => Tripper.Closed(),
         _ when type == typeof(ResultTracker) => ResultTracker.When<int>(r => r < 0),
         _ when type == typeof(Random) => new Random(1),
+        _ when type == typeof(object) => new object(),
         _ when type.IsByRef => Valid(type.GetElementType()!),
         _ when typeof(Delegate).IsAssignableFrom(type) => NoOp(type),
         _ when type.IsValueType => Activator.CreateInstance(type),

@@ -78,6 +78,20 @@ public sealed class MeterTests : IDisposable
     }
 
     [Fact]
+    public void BeginCall_OnAForcedOpenCircuit_CountsTheRejection()
+    {
+        var options = TestKit.Options(_clock);
+        options.Name = _name;
+        var breaker = new CircuitBreaker(options);
+        breaker.ForceOpen();
+
+        Assert.False(breaker.BeginCall().IsPermitted);
+
+        var rejected = Assert.Single(Of(FluxgateMetrics.CallsInstrument));
+        Assert.Equal("rejected", rejected.Tags[FluxgateMetrics.OutcomeTag]);
+    }
+
+    [Fact]
     public void CallDuration_IsRecordedInSecondsForCallsThatRan()
     {
         var options = TestKit.Options(_clock, Tripper.FailureStreak(5));

@@ -81,6 +81,14 @@ public class TransitionCauseTests
     }
 
     [Fact]
+    public void Policy_WithAResultTracker_PrintsItBetweenTheTrackerAndTheTripper()
+    {
+        var breaker = new CircuitBreaker(new CircuitBreakerOptions { ResultTracker = ResultTracker.When<int>(code => code >= 500) });
+
+        Assert.Contains("Tracker=All(); ResultTracker=When<Int32>(...); Tripper=", breaker.GetInfo().Policy, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Policy_PrintsEveryPartAsConfigurationWritesIt()
     {
         var breaker = new CircuitBreaker(new CircuitBreakerOptions
