@@ -11,7 +11,7 @@ public sealed class OutageTests : IAsyncLifetime
     private static readonly TimeSpan Heartbeat = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan Cooldown = TimeSpan.FromSeconds(1);
 
-    private readonly RedisServer _server = RedisServer.Start(forFaults: true);
+    private readonly RedisServer _server = RedisServer.Start();
     private readonly CapturingLoggerProvider _logs = new();
     private readonly ILoggerFactory _loggers;
     private readonly string _application = "outage-" + Guid.NewGuid().ToString("N")[..10];
