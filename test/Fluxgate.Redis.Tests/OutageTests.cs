@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace Fluxgate.Redis.Tests;
 
@@ -6,6 +7,7 @@ namespace Fluxgate.Redis.Tests;
 /// Outages on the real clock, as a service meets them: three replicas with a 200 ms heartbeat and the client's default
 /// timeouts, and a redis-server killed for twelve seconds or frozen.
 /// </summary>
+[Collection(RealClockSerial.Name)]
 public sealed class OutageTests : IAsyncLifetime
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromMilliseconds(200);
@@ -107,7 +109,10 @@ public sealed class OutageTests : IAsyncLifetime
         var breaker = new CircuitBreaker(options);
 
         // The client's defaults (5 s timeouts), as the defect was seen with.
-        var fleet = new CircuitBreakerFleet($"127.0.0.1:{_server.Port},user={RedisServer.User},password={RedisServer.Password}", new CircuitBreakerFleetOptions
+        // The client logs its connections too (category StackExchange.Redis…): a failure shows what it went through.
+        var configuration = ConfigurationOptions.Parse($"127.0.0.1:{_server.Port},user={RedisServer.User},password={RedisServer.Password}");
+        configuration.LoggerFactory = _loggers;
+        var fleet = new CircuitBreakerFleet(configuration, new CircuitBreakerFleetOptions
         {
             Application = _application,
             ReplicaId = id,
