@@ -75,7 +75,13 @@ public sealed class RedisServer : IDisposable
         if (_process is { HasExited: false } process)
         {
             process.Kill();
-            process.WaitForExit();
+
+            // Bounded: without a bound the wait also waits for the end of the server's redirected output, which a process
+            // started meanwhile by another test may hold open for a moment (a fork inherits every descriptor until exec).
+            if (!process.WaitForExit(TimeSpan.FromSeconds(10)))
+            {
+                throw new InvalidOperationException($"redis-server {process.Id} did not exit within 10 s of SIGKILL.");
+            }
         }
 
         _process?.Dispose();
@@ -159,7 +165,11 @@ public sealed class RedisServer : IDisposable
     {
         var process = _process is { HasExited: false } running ? running : throw new InvalidOperationException("redis-server is not running.");
         using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
+        if (!kill.WaitForExit(TimeSpan.FromSeconds(10)))
+        {
+            throw new InvalidOperationException($"kill -{signal} {process.Id} did not return within 10 s.");
+        }
+
         if (kill.ExitCode != 0)
         {
             throw new InvalidOperationException($"kill -{signal} {process.Id} failed with {kill.ExitCode}.");

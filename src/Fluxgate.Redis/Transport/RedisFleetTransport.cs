@@ -19,6 +19,7 @@ internal sealed class RedisFleetTransport : IFleetTransport
     private Task _connecting = Task.CompletedTask;
     private IFleetTransportSink? _sink;
     private readonly SemaphoreSlim _subscribing = new(1, 1);
+    private readonly TimeSpan _bound;
     private ChannelMessageQueue? _subscription;
     private int _dropped;
     private int _disposed;
@@ -37,6 +38,7 @@ internal sealed class RedisFleetTransport : IFleetTransport
         _keys = keys;
         _channel = RedisChannel.Literal(keys.Channel);
         Endpoint = string.Join(",", _configuration.EndPoints.Select(FormatEndPoint));
+        _bound = Bound(Math.Max(_configuration.AsyncTimeout, _configuration.SyncTimeout));
     }
 
     /// <summary>A transport over the caller's connection, which the caller keeps and disposes.</summary>
@@ -46,6 +48,7 @@ internal sealed class RedisFleetTransport : IFleetTransport
         _keys = keys;
         _channel = RedisChannel.Literal(keys.Channel);
         Endpoint = string.Join(",", connection.GetEndPoints().Select(FormatEndPoint));
+        _bound = Bound(connection.TimeoutMilliseconds);
     }
 
     public string Endpoint { get; }
@@ -96,7 +99,7 @@ internal sealed class RedisFleetTransport : IFleetTransport
                 Drop(current);
             }
 
-            var subscription = await subscriber.SubscribeAsync(_channel).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var subscription = await Bounded(subscriber.SubscribeAsync(_channel), cancellationToken).ConfigureAwait(false);
             subscription.OnMessage(message => _sink?.OnMessage(message.Message.IsNull ? ReadOnlyMemory<byte>.Empty : (byte[])message.Message!));
             Volatile.Write(ref _subscription, subscription);
         }
@@ -123,7 +126,7 @@ internal sealed class RedisFleetTransport : IFleetTransport
         var record = database.StringSetAsync(_keys.Replica(replicaId), payload, keep);
         var listed = ListAsync(database, replicaId);
         var published = Connection().GetSubscriber().PublishAsync(_channel, payload);
-        await Task.WhenAll(record, listed, published).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Bounded(Task.WhenAll(record, listed, published), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<byte[]?[]> ReadCommandsAsync(IReadOnlyList<string> breakers, CancellationToken cancellationToken)
@@ -134,7 +137,7 @@ internal sealed class RedisFleetTransport : IFleetTransport
         }
 
         // MGET answers nil for a key of another type: garbage there reads as "no command", never as an error.
-        var values = await Connection().GetDatabase().StringGetAsync([.. breakers.Select(b => (RedisKey)_keys.Command(b))]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var values = await Bounded(Connection().GetDatabase().StringGetAsync([.. breakers.Select(b => (RedisKey)_keys.Command(b))]), cancellationToken).ConfigureAwait(false);
         return [.. values.Select(v => v.IsNullOrEmpty ? null : (byte[]?)v)];
     }
 
@@ -142,15 +145,15 @@ internal sealed class RedisFleetTransport : IFleetTransport
     {
         // SET replaces whatever the key held, garbage of another type included.
         var connection = Connection();
-        await connection.GetDatabase().StringSetAsync(_keys.Command(breaker), payload).WaitAsync(cancellationToken).ConfigureAwait(false);
-        await connection.GetSubscriber().PublishAsync(_channel, payload).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Bounded(connection.GetDatabase().StringSetAsync(_keys.Command(breaker), payload), cancellationToken).ConfigureAwait(false);
+        await Bounded(connection.GetSubscriber().PublishAsync(_channel, payload), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<FleetRecords> ReadRecordsAsync(string breaker, CancellationToken cancellationToken)
     {
         var database = Connection().GetDatabase();
         var records = await ReadReplicaRecordsAsync(database, cancellationToken).ConfigureAwait(false);
-        var command = await database.StringGetAsync([(RedisKey)_keys.Command(breaker)]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var command = await Bounded(database.StringGetAsync([(RedisKey)_keys.Command(breaker)]), cancellationToken).ConfigureAwait(false);
         return new FleetRecords(records, command[0].IsNullOrEmpty ? null : (byte[]?)command[0]);
     }
 
@@ -336,11 +339,11 @@ internal sealed class RedisFleetTransport : IFleetTransport
         RedisValue[] ids;
         try
         {
-            ids = await database.SortedSetRangeByRankAsync(_keys.Replicas).WaitAsync(cancellationToken).ConfigureAwait(false);
+            ids = await Bounded(database.SortedSetRangeByRankAsync(_keys.Replicas), cancellationToken).ConfigureAwait(false);
         }
         catch (RedisServerException exception) when (exception.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
         {
-            await RepairIndexAsync(database).ConfigureAwait(false);
+            await Bounded(RepairIndexAsync(database), cancellationToken).ConfigureAwait(false);
             return [];
         }
 
@@ -350,7 +353,7 @@ internal sealed class RedisFleetTransport : IFleetTransport
             return [];
         }
 
-        var values = await database.StringGetAsync([.. ids.Select(id => (RedisKey)_keys.Replica(id.ToString()))]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var values = await Bounded(database.StringGetAsync([.. ids.Select(id => (RedisKey)_keys.Replica(id.ToString()))]), cancellationToken).ConfigureAwait(false);
         var records = new List<byte[]>(values.Length);
         var gone = new List<RedisValue>();
         for (var i = 0; i < values.Length; i++)
@@ -367,11 +370,49 @@ internal sealed class RedisFleetTransport : IFleetTransport
 
         if (gone.Count > 0)
         {
-            await database.SortedSetRemoveAsync(_keys.Replicas, [.. gone]).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Bounded(database.SortedSetRemoveAsync(_keys.Replicas, [.. gone]), cancellationToken).ConfigureAwait(false);
         }
 
         return records;
     }
+
+    /// <summary>Twice the client's own timeout (at least a second): what the transport waits for one operation.</summary>
+    private static TimeSpan Bound(int clientTimeoutMs) => TimeSpan.FromMilliseconds(2 * Math.Max(clientTimeoutMs, 500));
+
+    /// <summary>
+    /// Waits for <paramref name="operation"/> at most <see cref="_bound"/>: the client times its commands out itself, but
+    /// one it never completes (a lost subscription reply during a restart, say) would hold the heartbeat, and every round
+    /// after it, forever. Given up, it fails with a <see cref="TimeoutException"/>; its own fault later is observed.
+    /// </summary>
+    private async Task<T> Bounded<T>(Task<T> operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await operation.WaitAsync(_bound, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (!operation.IsCompleted)
+        {
+            Observe(operation);
+            throw;
+        }
+    }
+
+    /// <inheritdoc cref="Bounded{T}(Task{T}, CancellationToken)"/>
+    private async Task Bounded(Task operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await operation.WaitAsync(_bound, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (!operation.IsCompleted)
+        {
+            Observe(operation);
+            throw;
+        }
+    }
+
+    private static void Observe(Task abandoned) =>
+        _ = abandoned.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     /// <summary>Stops <paramref name="queue"/> at once (its handler ends) and tells Redis without waiting; never throws.</summary>
     private static void Drop(ChannelMessageQueue queue)
