@@ -68,8 +68,19 @@ public sealed partial class CircuitBreakerFleet
                 return; // the first attempt is still on its way: nothing to report yet
             }
 
+            // A subscription that cannot be made now does not hold the rest of the round: heartbeats, stored commands and
+            // commands waiting to be sent need only Redis itself (after a restart the client's subscription connection may
+            // come back seconds after its other one). Its failure is reported at the end of the round.
             operation = "subscribe";
-            await _transport.EnsureSubscribedAsync(renew: false, stopping).ConfigureAwait(false);
+            Exception? notSubscribed = null;
+            try
+            {
+                await _transport.EnsureSubscribedAsync(renew: false, stopping).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !stopping.IsCancellationRequested)
+            {
+                notSubscribed = exception;
+            }
 
             operation = "publish";
             ReplicaReport report;
@@ -117,6 +128,12 @@ public sealed partial class CircuitBreakerFleet
             {
                 operation = "prune";
                 await _transport.PruneAsync(stopping).ConfigureAwait(false);
+            }
+
+            if (notSubscribed is not null)
+            {
+                operation = "subscribe";
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(notSubscribed);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -83,13 +83,14 @@ internal sealed class RedisFleetTransport : IFleetTransport
         {
             if (Volatile.Read(ref _subscription) is { } current)
             {
-                // Renewed when the fleet hears nothing back, or at once when the client knows it is not subscribed while its
-                // connection is up: it resubscribes after a reconnection without waiting for the answer, and when that is
-                // refused or lost it does not try again until the next reconnection. Dropping this queue, the channel's last
-                // handler, makes the client forget the channel (and send UNSUBSCRIBE), so the SUBSCRIBE below is a real one.
-                // (On a connection the caller shares with other handlers of this channel, the client sends nothing more if
-                // it believes itself subscribed; there the fleet only keeps trying.)
-                if (!renew && !(connection.IsConnected && subscriber.SubscribedEndpoint(_channel) is null))
+                // Renewed when the fleet hears nothing back, or at once when the client knows this channel is not subscribed
+                // while its subscription connection is up. (While that connection is down the client resubscribes by itself
+                // when it is back; but it does so without waiting for the answer, and when that is refused or lost it does not
+                // try again until the next reconnection.) Dropping this queue, the channel's last handler, makes the client
+                // forget the channel (and send UNSUBSCRIBE), so the SUBSCRIBE below is a real one. (On a connection the caller
+                // shares with other handlers of this channel, the client sends nothing more if it believes itself subscribed;
+                // there the fleet only keeps trying.)
+                if (!renew && !(subscriber.IsConnected(_channel) && subscriber.SubscribedEndpoint(_channel) is null))
                 {
                     return;
                 }

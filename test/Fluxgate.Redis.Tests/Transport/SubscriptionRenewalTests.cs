@@ -97,6 +97,23 @@ public sealed class SubscriptionRenewalTests : IAsyncDisposable
         Assert.True(_fleet.IsCoordinating);
     }
 
+    [Fact]
+    public async Task Heartbeat_WhileTheSubscriptionCannotBeMade_StillGoesOut_AndTheFailureIsReported()
+    {
+        // After a restart the client's subscription connection may come back seconds after its other one: heartbeats and
+        // commands need only the other one.
+        await StartAsync();
+        var published = _transport.Published;
+        _transport.SubscribeFails = true;
+        _transport.Deaf = true; // not subscribed: nothing comes back
+
+        await BeatUntilAsync(() => false, TimeSpan.FromSeconds(3));
+
+        Assert.Equal(published + 3, _transport.Published);
+        var warning = Assert.Single(_logs.Entries, e => e.EventId.Name == "FleetRedisUnavailable");
+        Assert.Contains("(subscribe: loopback: no answer in time)", warning.Message, StringComparison.Ordinal);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _fleet.DisposeAsync();
@@ -148,6 +165,10 @@ public sealed class SubscriptionRenewalTests : IAsyncDisposable
 
         public bool PublishFails { get; set; }
 
+        public bool SubscribeFails { get; set; }
+
+        public int Published { get; private set; }
+
         public int Renewals { get; private set; }
 
         public string Endpoint => "loopback";
@@ -160,6 +181,11 @@ public sealed class SubscriptionRenewalTests : IAsyncDisposable
 
         public Task EnsureSubscribedAsync(bool renew, CancellationToken cancellationToken)
         {
+            if (SubscribeFails)
+            {
+                throw new TimeoutException("no answer");
+            }
+
             if (renew)
             {
                 Renewals++;
@@ -176,6 +202,7 @@ public sealed class SubscriptionRenewalTests : IAsyncDisposable
                 throw new TimeoutException("no answer");
             }
 
+            Published++;
             if (!Deaf)
             {
                 _sink!.OnMessage(payload); // before the publish returns, as the echo may
