@@ -139,26 +139,48 @@ public sealed class RedisServer : IDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line)
-            {
-                output.Enqueue(line);
-                if (line.Contains("Ready to accept connections", StringComparison.Ordinal))
-                {
-                    ready.TrySetResult();
-                }
-            }
-        };
-        process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"redis-server exited: {string.Join(Environment.NewLine, output)}"));
-        process.EnableRaisingEvents = true;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         _process = process;
-        ready.Task.WaitAsync(TimeSpan.FromSeconds(20)).GetAwaiter().GetResult();
+
+        // The output is read on threads of its own, not by the process's events: those run on the thread pool, and this
+        // method blocks a pool thread (test constructors start servers) until the server is ready. With several tests
+        // doing so at once the events waited for the pool to grow, and a server that was ready was not seen as ready
+        // within 20 s.
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Read(process.StandardOutput, line =>
+        {
+            output.Enqueue(line);
+            if (line.Contains("Ready to accept connections", StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        }, () => ready.TrySetException(new InvalidOperationException($"redis-server exited: {string.Join(Environment.NewLine, output)}")));
+        Read(process.StandardError, output.Enqueue, () => { });
+        if (!((IAsyncResult)ready.Task).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(20)))
+        {
+            throw new TimeoutException($"redis-server on port {Port} was not ready within 20 s: {string.Join(Environment.NewLine, output)}");
+        }
+
+        ready.Task.GetAwaiter().GetResult(); // throws when it exited instead
+    }
+
+    /// <summary>Reads <paramref name="reader"/> line by line on a background thread of its own until the process closes it.</summary>
+    private static void Read(StreamReader reader, Action<string> line, Action closed)
+    {
+        var thread = new Thread(() =>
+        {
+            while (reader.ReadLine() is { } text)
+            {
+                line(text);
+            }
+
+            closed();
+        })
+        {
+            IsBackground = true,
+            Name = "redis-server output",
+        };
+        thread.Start();
     }
 
     private void Signal(string signal)
