@@ -130,7 +130,7 @@ public sealed class FaultTests : IAsyncLifetime
         await _kit.UntilAsync(() => Breaker("b").State == CircuitState.ForcedOpen, "b is forced open");
 
         _server.Restart(); // the stored command and every record are gone
-        await UntilTickingAsync(Republished, "the replicas publish again");
+        await UntilTickingAsync(RepublishedAsync, "the replicas publish again");
         await _kit.TickAllAsync();
 
         // A lost command is not a reset: the replicas stay as they were told, and show up again in the view.
@@ -139,11 +139,11 @@ public sealed class FaultTests : IAsyncLifetime
         Assert.Equal(["a", "b"], view.Replicas.Select(r => r.ReplicaId));
         Assert.Null(view.LastCommand);
 
-        bool Republished()
+        async Task<bool> RepublishedAsync()
         {
             try
             {
-                return a.GetViewAsync("payments").GetAwaiter().GetResult().Replicas.Count == 2;
+                return (await a.GetViewAsync("payments")).Replicas.Count == 2;
             }
             catch (FleetUnavailableException)
             {
@@ -241,4 +241,6 @@ public sealed class FaultTests : IAsyncLifetime
     private int Warnings(string eventName) => _kit.Entries.Count(e => e.EventId.Name == eventName);
 
     private Task UntilTickingAsync(Func<bool> condition, string what) => _kit.TickUntilAsync(condition, what);
+
+    private Task UntilTickingAsync(Func<Task<bool>> condition, string what) => _kit.TickUntilAsync(condition, what);
 }

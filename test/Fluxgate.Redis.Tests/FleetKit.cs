@@ -15,7 +15,10 @@ public sealed class FleetKit : IAsyncDisposable
         Server = server;
         Application = application ?? "app-" + Guid.NewGuid().ToString("N")[..12];
         Logs.Add(new CapturingLoggerProvider());
-        LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(Logs[0]).SetMinimumLevel(LogLevel.Debug));
+        LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b
+            .AddProvider(Logs[0])
+            .SetMinimumLevel(LogLevel.Debug)
+            .AddFilter("StackExchange.Redis", LogLevel.Information));
     }
 
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
@@ -65,7 +68,10 @@ public sealed class FleetKit : IAsyncDisposable
             Logger = LoggerFactory.CreateLogger("Fluxgate.Redis." + id),
         };
         configure?.Invoke(options);
-        var fleet = new CircuitBreakerFleet(Server.ConnectionString, options);
+        // The client logs its connections into the kit's log too: a failure report shows what it went through.
+        var configuration = StackExchange.Redis.ConfigurationOptions.Parse(Server.ConnectionString);
+        configuration.LoggerFactory = LoggerFactory;
+        var fleet = new CircuitBreakerFleet(configuration, options);
         _fleets.Add(fleet);
         await fleet.StartAsync();
         await fleet.WhenConnectAttemptedAsync();
@@ -153,20 +159,23 @@ public sealed class FleetKit : IAsyncDisposable
 
             if (await Task.WhenAny(changed, deadline) == deadline)
             {
-                Assert.Fail($"Timed out waiting until {what}.");
+                Assert.Fail($"Timed out waiting until {what}. {Report()}");
             }
         }
     }
 
     /// <summary>Ticks every replica until <paramref name="condition"/> holds: reconnecting takes the client a few attempts.</summary>
-    public async Task TickUntilAsync(Func<bool> condition, string what)
+    public Task TickUntilAsync(Func<bool> condition, string what) => TickUntilAsync(() => Task.FromResult(condition()), what);
+
+    /// <inheritdoc cref="TickUntilAsync(Func{bool}, string)"/>
+    public async Task TickUntilAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = Task.Delay(TimeSpan.FromSeconds(30), TimeProvider.System);
-        while (!condition())
+        while (!await condition())
         {
             if (deadline.IsCompleted)
             {
-                Assert.Fail($"Timed out waiting until {what}.");
+                Assert.Fail($"Timed out waiting until {what}. {Report()}");
             }
 
             await TickAllAsync(); // each tick is a reconnection attempt's chance
@@ -181,6 +190,15 @@ public sealed class FleetKit : IAsyncDisposable
         UntilAsync(() => ids.All(fleet.PeersHeard.Contains), $"{fleet.ReplicaId} has heard {string.Join(", ", ids)}");
 
     public IEnumerable<CapturingLoggerProvider.Entry> Entries => Logs.SelectMany(l => l.Entries);
+
+    /// <summary>Where each replica stands, and the last 80 lines of the fleets' and the client's log: what a timed-out wait reports.</summary>
+    public string Report()
+    {
+        var states = string.Join(", ", _fleets.Select(f => $"{f.ReplicaId}: coordinating={f.IsCoordinating}, peers={f.PeersHeard.Count}"));
+        var entries = Entries.ToList();
+        var logs = string.Join(Environment.NewLine, entries.Skip(Math.Max(0, entries.Count - 80)).Select(e => $"  {e.Category} {e.Level} {e.EventId.Name}: {e.Message}"));
+        return $"{states}.{Environment.NewLine}{logs}";
+    }
 
     public async ValueTask DisposeAsync()
     {
