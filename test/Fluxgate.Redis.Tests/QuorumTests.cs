@@ -28,7 +28,8 @@ public sealed class QuorumTests(RedisFixture redis) : IClassFixture<RedisFixture
 
         breakerB.Fail(_kit.Clock);
         await b.TickAsync();
-        await _kit.UntilAsync(() => breakerC.State == CircuitState.Open, "c opens");
+        // The listener hears the transition after the breaker's lock is released: wait for both, not the state alone.
+        await _kit.UntilAsync(() => breakerC.State == CircuitState.Open && listener.Transitions.Count > 0, "c opens and says so");
 
         Assert.Equal([(CircuitState.Closed, CircuitState.Open)], listener.Transitions);
         Assert.Equal(FleetKit.Cooldown, breakerC.AssertRejects().RetryAfter); // its own Retry's wait
