@@ -191,13 +191,13 @@ public sealed class FleetKit : IAsyncDisposable
 
     public IEnumerable<CapturingLoggerProvider.Entry> Entries => Logs.SelectMany(l => l.Entries);
 
-    /// <summary>Where each replica stands, and the last 80 lines of the fleets' and the client's log: what a timed-out wait reports.</summary>
+    /// <summary>Where each replica stands, the server's state, and the last 80 lines of the fleets' and the client's log: what a timed-out wait reports.</summary>
     public string Report()
     {
         var states = string.Join(", ", _fleets.Select(f => $"{f.ReplicaId}: coordinating={f.IsCoordinating}, peers={f.PeersHeard.Count}"));
         var entries = Entries.ToList();
         var logs = string.Join(Environment.NewLine, entries.Skip(Math.Max(0, entries.Count - 80)).Select(e => $"  {e.Category} {e.Level} {e.EventId.Name}: {e.Message}"));
-        return $"{states}.{Environment.NewLine}{logs}";
+        return $"{states}.{Environment.NewLine}{Server.Describe()}{Environment.NewLine}{logs}";
     }
 
     public async ValueTask DisposeAsync()

@@ -12,6 +12,9 @@ public sealed class RedisServer : IDisposable
     private readonly int _clientTimeoutMs;
     private Process? _process;
 
+    // The current server's output, for Describe (a crashed redis-server prints its report there).
+    private System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
     private RedisServer(string executable, int clientTimeoutMs)
     {
         Executable = executable;
@@ -146,6 +149,7 @@ public sealed class RedisServer : IDisposable
         // doing so at once the events waited for the pool to grow, and a server that was ready was not seen as ready
         // within 20 s.
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        _output = output;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Read(process.StandardOutput, line =>
         {
@@ -162,6 +166,68 @@ public sealed class RedisServer : IDisposable
         }
 
         ready.Task.GetAwaiter().GetResult(); // throws when it exited instead
+    }
+
+    /// <summary>
+    /// What a failed test reports about the server: its process state (from <c>/proc</c>), who listens on its port, whether a
+    /// fresh connection gets an answer to PING within a second, and its last output lines.
+    /// </summary>
+    public string Describe()
+    {
+        var process = _process;
+        string state;
+        try
+        {
+            state = process is null ? "killed"
+                : process.HasExited ? $"pid {process.Id} exited with {process.ExitCode}"
+                : $"pid {process.Id} state {File.ReadAllText($"/proc/{process.Id}/stat").Split(')')[^1].Trim().Split(' ')[0]}";
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            state = $"state unknown ({e.Message})";
+        }
+
+        var output = _output.ToArray();
+        return $"redis-server on port {Port}: {state}; listening: {Listeners()}; a fresh connection's PING: {Probe()}; "
+            + $"its last output:{Environment.NewLine}    {string.Join(Environment.NewLine + "    ", output.Skip(Math.Max(0, output.Length - 15)))}";
+    }
+
+    private string Listeners()
+    {
+        try
+        {
+            using var ss = Process.Start(new ProcessStartInfo("ss", ["-Hltnp", $"sport = :{Port}"]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+            var text = ss.StandardOutput.ReadToEnd();
+            return ss.WaitForExit(TimeSpan.FromSeconds(5)) ? (text.Trim() is { Length: > 0 } t ? t : "nobody") : "ss did not return";
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return $"unknown ({e.Message})";
+        }
+    }
+
+    private string Probe()
+    {
+        try
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            if (!client.ConnectAsync(System.Net.IPAddress.Loopback, Port).Wait(TimeSpan.FromSeconds(1)))
+            {
+                return "no connection within 1 s";
+            }
+
+            var stream = client.GetStream();
+            stream.Write("PING\r\n"u8);
+            var buffer = new byte[256];
+            var read = stream.ReadAsync(buffer).AsTask();
+            return read.Wait(TimeSpan.FromSeconds(1))
+                ? System.Text.Encoding.ASCII.GetString(buffer, 0, read.Result).Trim()
+                : "no answer within 1 s";
+        }
+        catch (Exception e) when (e is AggregateException or IOException or System.Net.Sockets.SocketException)
+        {
+            return $"{e.GetBaseException().GetType().Name}: {e.GetBaseException().Message}";
+        }
     }
 
     /// <summary>Reads <paramref name="reader"/> line by line on a background thread of its own until the process closes it.</summary>
