@@ -14,6 +14,13 @@ public sealed partial class CircuitBreakerFleet
     private readonly LinkedList<PendingCommand> _outbox = new();
     private Task _sending = Task.CompletedTask;
 
+    /// <summary>
+    /// Whether <see cref="SendAsync"/> runs; guarded by <c>_gate</c>, and cleared under it in the same step that finds the
+    /// outbox empty. The sender's task is no substitute: it completes only after the lock is released, and a command given
+    /// in between would find it running, start no sender, and wait for the next heartbeat.
+    /// </summary>
+    private bool _senderRuns;
+
     /// <summary>Forces the breaker open on every replica, now and on replicas that join or reconnect later, until another command.</summary>
     /// <param name="breakerName">The breaker's name.</param>
     /// <param name="cancellationToken">Stops waiting for Redis to store the command (the command itself stays given).</param>
@@ -92,8 +99,9 @@ public sealed partial class CircuitBreakerFleet
             }
 
             _outbox.AddLast(pending);
-            if (_sending.IsCompleted)
+            if (!_senderRuns)
             {
+                _senderRuns = true;
                 _sending = SendAsync(_stopping.Token);
             }
         }
@@ -228,13 +236,14 @@ public sealed partial class CircuitBreakerFleet
     /// <summary>Stores and publishes the commands given here, one at a time, in order; after a failure, the next heartbeat that reaches Redis sends again.</summary>
     private async Task SendAsync(CancellationToken stopping)
     {
-        while (!stopping.IsCancellationRequested)
+        while (true)
         {
             PendingCommand next;
             lock (_gate)
             {
-                if (_outbox.First is not { } first)
+                if (stopping.IsCancellationRequested || _outbox.First is not { } first)
                 {
+                    _senderRuns = false;
                     return;
                 }
 
@@ -255,6 +264,11 @@ public sealed partial class CircuitBreakerFleet
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
+                lock (_gate)
+                {
+                    _senderRuns = false;
+                }
+
                 return;
             }
 #pragma warning disable CA1031 // Reported as Redis being unavailable; the command is sent again after the next heartbeat that reaches Redis.
@@ -267,6 +281,7 @@ public sealed partial class CircuitBreakerFleet
             lock (_gate)
             {
                 next.Sending = false;
+                _senderRuns = false;
             }
 
             return;
@@ -278,8 +293,9 @@ public sealed partial class CircuitBreakerFleet
     {
         lock (_gate)
         {
-            if (_outbox.Count > 0 && _sending.IsCompleted && Volatile.Read(ref _lifecycle) == 1)
+            if (_outbox.Count > 0 && !_senderRuns && Volatile.Read(ref _lifecycle) == 1)
             {
+                _senderRuns = true;
                 _sending = SendAsync(_stopping.Token);
             }
         }

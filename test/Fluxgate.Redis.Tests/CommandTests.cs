@@ -19,7 +19,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
         var (_, b) = await _kit.ReplicaAsync("b");
         var ops = await _kit.FleetAsync("ops-console");
 
-        await ops.ForceOpenAsync("payments");
+        await _kit.WhileTickingAsync(ops.ForceOpenAsync("payments"), "the command is stored");
         await _kit.UntilAsync(() => a.State == CircuitState.ForcedOpen && b.State == CircuitState.ForcedOpen, "every replica is forced open");
 
         var view = await ops.GetViewAsync("payments");
@@ -35,9 +35,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
         var (a, breakerA) = await _kit.ReplicaAsync("a");
         var (_, breakerB) = await _kit.ReplicaAsync("b");
 
-        await a.CommandAsync("payments", command);
-
-        Assert.Equal(state, breakerA.State); // applied at once where it was given
+        Assert.Equal(state, await StateWhenStoredAsync(a.CommandAsync("payments", command), breakerA)); // applied at once where it was given
         await _kit.UntilAsync(() => breakerB.State == state, $"b is {state}");
     }
 
@@ -45,7 +43,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     public async Task Join_AfterACommandWasStored_AppliesTheStoredCommand()
     {
         var ops = await _kit.FleetAsync("ops");
-        await ops.ForceOpenAsync("PAYMENTS"); // names match ignoring case, as breaker names do everywhere
+        await _kit.WhileTickingAsync(ops.ForceOpenAsync("PAYMENTS"), "the command is stored"); // names match ignoring case, as breaker names do everywhere
 
         var (_, late) = await _kit.ReplicaAsync("late");
 
@@ -57,10 +55,10 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     {
         var (_, a) = await _kit.ReplicaAsync("a");
         var ops = await _kit.FleetAsync("ops");
-        await ops.ForceOpenAsync("payments");
+        await _kit.WhileTickingAsync(ops.ForceOpenAsync("payments"), "the command is stored");
         await _kit.UntilAsync(() => a.State == CircuitState.ForcedOpen, "a is forced open");
 
-        await ops.ResetAsync("payments");
+        await _kit.WhileTickingAsync(ops.ResetAsync("payments"), "the command is stored");
         await _kit.UntilAsync(() => a.State == CircuitState.Closed, "a is closed again");
         Assert.Equal(FleetCommand.Reset, (await ops.GetViewAsync("payments")).LastCommand!.Command);
 
@@ -77,7 +75,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     public async Task Heartbeat_AReplicaThatMissedTheReset_ReadsItAndLeavesTheForcedState()
     {
         var (a, breaker) = await _kit.ReplicaAsync("a");
-        await a.ForceOpenAsync("payments");
+        await _kit.WhileTickingAsync(a.ForceOpenAsync("payments"), "the command is stored");
         using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
         var reset = new CommandMessage("payments", FleetCommand.Reset, "missed-reset", 0, "ops");
 
@@ -120,7 +118,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
     public async Task ACommand_IsAppliedOnce_SoALocalDecisionAfterItStands()
     {
         var (a, breaker) = await _kit.ReplicaAsync("a");
-        await a.ForceOpenAsync("payments");
+        await _kit.WhileTickingAsync(a.ForceOpenAsync("payments"), "the command is stored");
         Assert.Equal(CircuitState.ForcedOpen, breaker.State);
 
         breaker.Reset(); // a person on this replica decides otherwise
@@ -185,8 +183,7 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
                 1 => (FleetCommand.MetricsOnly, CircuitState.MetricsOnly),
                 _ => (FleetCommand.Reset, CircuitState.Closed),
             };
-            await a.CommandAsync("payments", command);
-            Assert.Equal(state, breaker.State);
+            Assert.Equal(state, await StateWhenStoredAsync(a.CommandAsync("payments", command), breaker));
         }
     }
 
@@ -253,5 +250,16 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
         Assert.Equal(CircuitState.Disabled, breakerA.State);
         await kit.DisposeAsync();
         kit.Server.Dispose();
+    }
+
+    /// <summary>
+    /// The breaker's state read the moment <paramref name="command"/>'s task completed (a continuation run synchronously
+    /// by its completion): read any later, a command applied late by another thread would look applied in time.
+    /// </summary>
+    private async Task<CircuitState> StateWhenStoredAsync(Task command, CircuitBreaker breaker)
+    {
+        var state = command.ContinueWith(_ => breaker.State, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        await _kit.WhileTickingAsync(command, "the command is stored");
+        return await state;
     }
 }

@@ -126,7 +126,7 @@ public sealed class FaultTests : IAsyncLifetime
     public async Task Fleet_ServerRestartedEmpty_ReplicasKeepTheirStateAndRepublish()
     {
         var (a, breakerA) = await Replicas("a", "b");
-        await a.ForceOpenAsync("payments");
+        await _kit.WhileTickingAsync(a.ForceOpenAsync("payments"), "the command is stored");
         await _kit.UntilAsync(() => Breaker("b").State == CircuitState.ForcedOpen, "b is forced open");
 
         _server.Restart(); // the stored command and every record are gone

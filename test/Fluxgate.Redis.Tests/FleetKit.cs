@@ -185,19 +185,41 @@ public sealed class FleetKit : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Awaits <paramref name="operation"/> (a command being stored, say) while ticking every replica once it takes longer
+    /// than half a second: a store that failed once (a timeout on a loaded machine) is sent again after the next heartbeat
+    /// that reaches Redis, and heartbeats here go with the fake clock. Fails with <see cref="Report"/> after 30 s.
+    /// </summary>
+    public async Task WhileTickingAsync(Task operation, string what)
+    {
+        var deadline = Task.Delay(TimeSpan.FromSeconds(30), TimeProvider.System);
+        while (await Task.WhenAny(operation, Task.Delay(TimeSpan.FromMilliseconds(500), TimeProvider.System)) != operation)
+        {
+            if (deadline.IsCompleted)
+            {
+                Assert.Fail($"Timed out waiting until {what}. {Report()}");
+            }
+
+            await TickAllAsync();
+        }
+
+        await operation;
+    }
+
     /// <summary>Waits until <paramref name="fleet"/> has heard every replica in <paramref name="ids"/>.</summary>
     public Task UntilHeardAsync(CircuitBreakerFleet fleet, params string[] ids) =>
         UntilAsync(() => ids.All(fleet.PeersHeard.Contains), $"{fleet.ReplicaId} has heard {string.Join(", ", ids)}");
 
     public IEnumerable<CapturingLoggerProvider.Entry> Entries => Logs.SelectMany(l => l.Entries);
 
-    /// <summary>Where each replica stands, the server's state, and the last 80 lines of the fleets' and the client's log: what a timed-out wait reports.</summary>
+    /// <summary>Where each replica stands, the server's state, the thread pool's, and the last 80 lines of the fleets' and the client's log: what a timed-out wait reports.</summary>
     public string Report()
     {
         var states = string.Join(", ", _fleets.Select(f => $"{f.ReplicaId}: coordinating={f.IsCoordinating}, peers={f.PeersHeard.Count}"));
         var entries = Entries.ToList();
         var logs = string.Join(Environment.NewLine, entries.Skip(Math.Max(0, entries.Count - 80)).Select(e => $"  {e.Category} {e.Level} {e.EventId.Name}: {e.Message}"));
-        return $"{states}.{Environment.NewLine}{Server.Describe()}{Environment.NewLine}{logs}";
+        var pool = $"thread pool: {ThreadPool.ThreadCount} threads, {ThreadPool.PendingWorkItemCount} items queued";
+        return $"{states}.{Environment.NewLine}{Server.Describe()}{Environment.NewLine}{pool}{Environment.NewLine}{logs}";
     }
 
     public async ValueTask DisposeAsync()

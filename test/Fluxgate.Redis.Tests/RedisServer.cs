@@ -206,27 +206,29 @@ public sealed class RedisServer : IDisposable
         }
     }
 
+    /// <summary>PING on a fresh blocking socket: it needs no thread-pool thread, so a starved pool is not taken for a frozen server.</summary>
     private string Probe()
     {
         try
         {
-            using var client = new System.Net.Sockets.TcpClient();
-            if (!client.ConnectAsync(System.Net.IPAddress.Loopback, Port).Wait(TimeSpan.FromSeconds(1)))
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp)
             {
-                return "no connection within 1 s";
-            }
-
-            var stream = client.GetStream();
-            stream.Write("PING\r\n"u8);
+                ReceiveTimeout = 1000,
+                SendTimeout = 1000,
+            };
+            socket.Connect(System.Net.IPAddress.Loopback, Port); // on loopback: accepted (even by a frozen server's backlog) or refused at once
+            socket.Send("PING\r\n"u8);
             var buffer = new byte[256];
-            var read = stream.ReadAsync(buffer).AsTask();
-            return read.Wait(TimeSpan.FromSeconds(1))
-                ? System.Text.Encoding.ASCII.GetString(buffer, 0, read.Result).Trim()
-                : "no answer within 1 s";
+            var read = socket.Receive(buffer);
+            return System.Text.Encoding.ASCII.GetString(buffer, 0, read).Trim();
         }
-        catch (Exception e) when (e is AggregateException or IOException or System.Net.Sockets.SocketException)
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.TimedOut)
         {
-            return $"{e.GetBaseException().GetType().Name}: {e.GetBaseException().Message}";
+            return "no answer within 1 s";
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            return $"{e.SocketErrorCode}: {e.Message}";
         }
     }
 

@@ -23,7 +23,7 @@ public sealed class StoredDataTests(RedisFixture redis) : IClassFixture<RedisFix
         await connection.GetDatabase().StringSetAsync(index, "x");
 
         await a.TickAsync();
-        await a.ForceOpenAsync("payments");
+        await _kit.WhileTickingAsync(a.ForceOpenAsync("payments"), "the command is stored");
         var (_, late) = await _kit.ReplicaAsync("late");
         await _kit.TickAllAsync();
 
@@ -44,7 +44,7 @@ public sealed class StoredDataTests(RedisFixture redis) : IClassFixture<RedisFix
 
         await a.TickAsync();
         Assert.Null((await a.GetViewAsync("payments")).LastCommand);
-        await a.DisableAsync("payments");
+        await _kit.WhileTickingAsync(a.DisableAsync("payments"), "the command is stored");
 
         Assert.Equal(CircuitState.Disabled, breaker.State);
         Assert.Equal(FleetCommand.Disable, (await a.GetViewAsync("payments")).LastCommand!.Command);
