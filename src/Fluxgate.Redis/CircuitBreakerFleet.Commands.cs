@@ -5,9 +5,6 @@ namespace Fluxgate.Redis;
 
 public sealed partial class CircuitBreakerFleet
 {
-    /// <summary>How long a view waits for Redis before it gives up.</summary>
-    private static readonly TimeSpan ViewTimeout = TimeSpan.FromSeconds(2);
-
     private static readonly long MaxUnixMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
     /// <summary>Commands given here and not stored yet, oldest first; guarded by <c>_gate</c>.</summary>
@@ -115,7 +112,7 @@ public sealed partial class CircuitBreakerFleet
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
     /// <returns>The view; records Redis holds that fail validation are left out.</returns>
     /// <exception cref="ArgumentException"><paramref name="breakerName"/> is empty or longer than 400 characters.</exception>
-    /// <exception cref="FleetUnavailableException">Redis is not connected, or did not answer within 2 seconds.</exception>
+    /// <exception cref="FleetUnavailableException">Redis is not connected, or did not answer within the client's timeout (its <c>asyncTimeout</c>, 5 seconds unless configured).</exception>
     public async Task<FleetView> GetViewAsync(string breakerName, CancellationToken cancellationToken = default)
     {
         CheckBreakerName(breakerName);
@@ -127,7 +124,7 @@ public sealed partial class CircuitBreakerFleet
         Transport.FleetRecords records;
         try
         {
-            records = await _transport.ReadRecordsAsync(Normalize(breakerName), cancellationToken).WaitAsync(ViewTimeout, cancellationToken).ConfigureAwait(false);
+            records = await _transport.ReadRecordsAsync(Normalize(breakerName), cancellationToken).ConfigureAwait(false); // each read bounded by the client's timeout
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

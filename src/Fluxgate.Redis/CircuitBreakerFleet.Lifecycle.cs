@@ -156,11 +156,13 @@ public sealed partial class CircuitBreakerFleet
     }
 
     /// <summary>One heartbeat, done now and awaited with its publication (for tests that drive a fake clock).</summary>
-    internal async Task TickAsync()
+    /// <returns>Whether the round reached Redis in full: published, commands read, subscribed.</returns>
+    internal async Task<bool> TickAsync()
     {
         await _publishing.ConfigureAwait(false);
         Heartbeat(_stopping.Token);
         await _publishing.ConfigureAwait(false);
+        return Volatile.Read(ref _lastRoundReachedRedis);
     }
 
     private void Observe_NeedsLock()

@@ -59,6 +59,7 @@ public sealed partial class CircuitBreakerFleet
     /// <summary>Publishes this replica's heartbeat and reads the commands in force. Never throws: failures are warnings.</summary>
     private async Task PublishRoundAsync(CancellationToken stopping)
     {
+        Volatile.Write(ref _lastRoundReachedRedis, false);
         var operation = "connect";
         var sent = false;
         try
@@ -135,6 +136,8 @@ public sealed partial class CircuitBreakerFleet
                 operation = "subscribe";
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(notSubscribed);
             }
+
+            Volatile.Write(ref _lastRoundReachedRedis, true);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -144,6 +147,7 @@ public sealed partial class CircuitBreakerFleet
         catch (Exception exception)
 #pragma warning restore CA1031
         {
+            Volatile.Write(ref _lastRoundReachedRedis, false);
             lock (_gate)
             {
                 _coordinator.Failed(heartbeatSent: sent);

@@ -58,6 +58,9 @@ public sealed partial class CircuitBreakerFleet : IAsyncDisposable, IDisposable
     private readonly TransportSink _sink;
     private Task _loop = Task.CompletedTask;
     private Task _publishing = Task.CompletedTask;
+
+    /// <summary>Whether the last publishing round ran to its end without a failure (what <see cref="TickAsync"/> tells a test).</summary>
+    private bool _lastRoundReachedRedis;
     private TaskCompletionSource _nudge = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _everConnected;

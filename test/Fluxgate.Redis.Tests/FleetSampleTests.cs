@@ -168,7 +168,7 @@ public class FleetSampleTests
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
 
         // Bounded too: a process the sample started and left behind would hold the pipes open.
-        return (process.ExitCode, await output.WaitAsync(TimeSpan.FromSeconds(10)) + await error.WaitAsync(TimeSpan.FromSeconds(10)));
+        return (process.ExitCode, await output.WaitAsync(TimeSpan.FromSeconds(30)) + await error.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     private const int SigTerm = 15;
