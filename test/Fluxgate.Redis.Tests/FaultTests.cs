@@ -99,7 +99,7 @@ public sealed class FaultTests : IAsyncLifetime
     [Fact]
     public async Task ServerFrozenPastTheTimeouts_CallsFlow_AndTheFleetCarriesOnWhenItThaws()
     {
-        var (_, breakerA) = await Replicas("a", "b", "c");
+        var (a, breakerA) = await Replicas("a", "b", "c");
         var (breakerB, breakerC) = (Breaker("b"), Breaker("c"));
 
         var before = Warnings("FleetRedisUnavailable"); // a slow start may have warned already
@@ -109,6 +109,10 @@ public sealed class FaultTests : IAsyncLifetime
             await _kit.TickAllAsync(); // each publish times out (asyncTimeout is 1 s here); nothing is thrown
             Assert.Equal(42, breakerA.Succeed(_kit.Clock));
             Assert.Equal(before + 3, Warnings("FleetRedisUnavailable"));
+
+            // The view gives up after the client's timeout, with the fleet's own exception.
+            var view = await Assert.ThrowsAsync<FleetUnavailableException>(() => a.GetViewAsync("payments"));
+            Assert.Contains("no answer in time", view.Message, StringComparison.Ordinal);
         }
         finally
         {
