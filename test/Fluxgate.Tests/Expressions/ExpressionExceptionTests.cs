@@ -16,7 +16,8 @@ public class ExpressionExceptionTests
         Assert.Equal(string.Empty, general.Expression);
         Assert.Equal("bad", withMessage.Message);
         Assert.Same(inner, withInner.InnerException);
-        Assert.Equal(string.Empty, withInner.Expected);
+        Assert.Equal((string.Empty, string.Empty, string.Empty), (withMessage.Expression, withMessage.Expected, withMessage.Found));
+        Assert.Equal((string.Empty, string.Empty, string.Empty), (withInner.Expression, withInner.Expected, withInner.Found));
         Assert.Equal("Expected size at least 1 at position 7, found '0'.", positioned.Message);
         Assert.Equal(("Count(0)", 7, "size at least 1", "'0'"), (positioned.Expression, positioned.Position, positioned.Expected, positioned.Found));
         Assert.IsAssignableFrom<FormatException>(positioned);

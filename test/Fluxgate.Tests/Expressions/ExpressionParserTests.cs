@@ -152,4 +152,17 @@ public class ExpressionParserTests
     [Fact]
     public void Parse_Null_ThrowsArgumentNullException() =>
         Assert.Equal("expression", Assert.Throws<ArgumentNullException>(() => Tripper.Parse(null!)).ParamName);
+
+    [Fact]
+    public void Parse_ManySiblingsEachNestedOnce_IsNotTakenForDeepNesting()
+    {
+        // The nesting limit counts levels, not how many parentheses or negations the expression has in all.
+        var count = ExpressionParser.MaxDepth + 8;
+        var negations = string.Join(" | ", Enumerable.Repeat("~TypeOf(System.TimeoutException)", count));
+        var parentheses = string.Join(" & ", Enumerable.Repeat("(MinRequests(1))", count));
+
+        Assert.NotNull(Tracker.Parse(negations));
+        Assert.NotNull(Tripper.Parse(parentheses));
+        Assert.Throws<ExpressionException>(() => Tripper.Parse(new string('(', ExpressionParser.MaxDepth + 1) + "MinRequests(1)" + new string(')', ExpressionParser.MaxDepth + 1)));
+    }
 }

@@ -10,6 +10,7 @@ public class CircuitBreakerReconfigurationExceptionTests
         Assert.Equal("A circuit breaker could not be reconfigured and keeps its settings.", new CircuitBreakerReconfigurationException().Message);
         Assert.Equal(string.Empty, new CircuitBreakerReconfigurationException("m").CircuitName);
         Assert.Same(inner, new CircuitBreakerReconfigurationException("m", inner).InnerException);
+        Assert.Equal(string.Empty, new CircuitBreakerReconfigurationException("m", inner).CircuitName);
         var named = new CircuitBreakerReconfigurationException("payments", "payments keeps its settings", inner);
         Assert.Equal(("payments", "payments keeps its settings"), (named.CircuitName, named.Message));
         Assert.Equal("circuitName", Assert.Throws<ArgumentNullException>(() => new CircuitBreakerReconfigurationException(null!, "m", inner)).ParamName);
