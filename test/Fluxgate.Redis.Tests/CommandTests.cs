@@ -193,7 +193,8 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
         // Defect: DisableAsync threw the client's timeout (not the documented exception), and when Redis thawed the write
         // already in the socket ran: the caller was told it failed, and it took effect everywhere. Now the caller is told
         // what happens: applied here at once, stored when Redis answers; giving up waiting does not take it back.
-        await using var server = new FleetKit(RedisServer.Start(forFaults: true));
+        using var redisServer = RedisServer.Start(forFaults: true);
+        await using var server = new FleetKit(redisServer);
         var (a, breakerA) = await server.ReplicaAsync("a");
         var (_, breakerB) = await server.ReplicaAsync("b");
         server.Server.Pause();
@@ -210,13 +211,13 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
 
         await server.TickUntilAsync(() => breakerB.State == CircuitState.Disabled, "b gets the command once Redis answers (heard, or read at a heartbeat)");
         Assert.Equal(FleetCommand.Disable, (await a.GetViewAsync("payments")).LastCommand!.Command);
-        server.Server.Dispose();
     }
 
     [Fact]
     public async Task ForceOpenAsync_NotStoredWhenTheFleetStops_FailsSayingSo()
     {
-        var kit = new FleetKit(RedisServer.Start(forFaults: true));
+        using var server = RedisServer.Start(forFaults: true);
+        var kit = new FleetKit(server);
         var (a, breaker) = await kit.ReplicaAsync("a");
         kit.Server.Kill();
         await kit.TickUntilAsync(() => !a.IsCoordinating, "a notices");
@@ -227,13 +228,13 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
 
         var error = await Assert.ThrowsAsync<FleetUnavailableException>(() => pending);
         Assert.Contains("applied on this replica only", error.Message, StringComparison.Ordinal);
-        kit.Server.Dispose();
     }
 
     [Fact]
     public async Task CommandAsync_WhileAnEarlierOneWaitsForRedis_ReplacesIt()
     {
-        var kit = new FleetKit(RedisServer.Start(forFaults: true));
+        using var server = RedisServer.Start(forFaults: true);
+        await using var kit = new FleetKit(server);
         var (a, breakerA) = await kit.ReplicaAsync("a");
         var (_, breakerB) = await kit.ReplicaAsync("b");
         kit.Server.Kill();

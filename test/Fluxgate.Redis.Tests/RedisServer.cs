@@ -63,8 +63,25 @@ public sealed class RedisServer : IDisposable
     public static RedisServer Start(bool forFaults = false)
     {
         var server = new RedisServer(s_executable.Value, forFaults ? 1000 : 5000);
+        s_live.TryAdd(server, 0);
         server.Launch();
         return server;
+    }
+
+    // A last resort: a server a failed test did not dispose is killed when the test host exits, so no run leaves one behind.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<RedisServer, byte> s_live = Live();
+
+    private static System.Collections.Concurrent.ConcurrentDictionary<RedisServer, byte> Live()
+    {
+        var live = new System.Collections.Concurrent.ConcurrentDictionary<RedisServer, byte>();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            foreach (var server in live.Keys)
+            {
+                server.Dispose();
+            }
+        };
+        return live;
     }
 
     private static readonly Lazy<string> s_executable = new(FindOrInstall);
@@ -106,6 +123,7 @@ public sealed class RedisServer : IDisposable
 
     public void Dispose()
     {
+        s_live.TryRemove(this, out _);
         Kill();
         try
         {

@@ -107,8 +107,8 @@ public sealed class StoredDataTests(RedisFixture redis) : IClassFixture<RedisFix
     [Fact]
     public async Task Warnings_AreOneLine_WithTheEndpointAndTheReason_NotTheClientsDiagnostics()
     {
-        var server = RedisServer.Start(forFaults: true);
-        var kit = new FleetKit(server);
+        using var server = RedisServer.Start(forFaults: true);
+        await using var kit = new FleetKit(server);
         var (a, _) = await kit.ReplicaAsync("a");
         server.Kill();
         await kit.TickUntilAsync(() => kit.Entries.Any(e => e.EventId.Name == "FleetRedisUnavailable"), "a warns");
@@ -121,8 +121,6 @@ public sealed class StoredDataTests(RedisFixture redis) : IClassFixture<RedisFix
         Assert.DoesNotContain("similar warning", warning.Message, StringComparison.Ordinal); // nothing suppressed yet: nothing said
         Assert.Contains(kit.Entries, e => e.EventId.Name == "FleetConnected"); // the first connection is not "works again"
         Assert.DoesNotContain(kit.Entries, e => e.EventId.Name == "FleetRedisRestored");
-        await kit.DisposeAsync();
-        server.Dispose();
         _ = a;
     }
 
