@@ -3,19 +3,6 @@ using Fluxgate.Redis.Transport;
 
 namespace Fluxgate.Redis.Tests.Transport;
 
-/// <summary>The test's clock, without its timers: the fleet's own heartbeat loop never fires, so only the test's ticks beat.</summary>
-internal sealed class WithoutTimers(FakeTimeProvider clock) : TimeProvider
-{
-    public override long TimestampFrequency => clock.TimestampFrequency;
-
-    public override long GetTimestamp() => clock.GetTimestamp();
-
-    public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
-
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-        clock.CreateTimer(callback, state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-}
-
 /// <summary>A channel in memory: what is published comes back at once, unless the test makes it deaf or failing.</summary>
 internal sealed class LoopbackTransport : IFleetTransport
 {

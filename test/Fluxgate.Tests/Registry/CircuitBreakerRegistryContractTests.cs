@@ -100,17 +100,4 @@ public sealed class CircuitBreakerRegistryContractTests : IDisposable
 
         Assert.Equal(["x", "y"], error.InnerExceptions.Cast<CircuitBreakerReconfigurationException>().Select(e => e.CircuitName).Order());
     }
-
-    /// <summary>The test's clock without its timers: the registry's sweep never runs on its own.</summary>
-    private sealed class WithoutTimers(FakeTimeProvider clock) : TimeProvider
-    {
-        public override long TimestampFrequency => clock.TimestampFrequency;
-
-        public override long GetTimestamp() => clock.GetTimestamp();
-
-        public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-            clock.CreateTimer(callback, state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-    }
 }
