@@ -44,12 +44,17 @@ public sealed class RedisServer : IDisposable
     public const string AdminPassword = "fluxgate-test-admin";
 
     /// <summary>
-    /// A configuration string for the test's user, with the client timeouts the server was started with: short (1 s) for
-    /// a server the test kills or freezes, so the fault tests stay short; 5 s otherwise, so a busy machine is not taken
-    /// for a broken Redis.
+    /// A configuration string for the test's user, with the client timeouts the server was started with: for a server the
+    /// test kills or freezes, commands give up after 1 s, so the fault tests stay short; otherwise after 5 s, so a busy
+    /// machine is not taken for a broken Redis.
     /// </summary>
+    /// <remarks>
+    /// Connecting gets at least 3 s even for a fault server: the client's handshake after a restart takes several
+    /// thread-pool hops, and on a loaded machine (the Redis loop beside a mutation run: the pool's queue at 4,700 items)
+    /// 1 s was not enough for any attempt in 30 s while the server answered a fresh socket at once.
+    /// </remarks>
     public string ConnectionString =>
-        $"127.0.0.1:{Port},user={User},password={Password},abortConnect=false,connectTimeout={_clientTimeoutMs},syncTimeout={_clientTimeoutMs},asyncTimeout={_clientTimeoutMs},connectRetry=1";
+        $"127.0.0.1:{Port},user={User},password={Password},abortConnect=false,connectTimeout={Math.Max(_clientTimeoutMs, 3000)},syncTimeout={_clientTimeoutMs},asyncTimeout={_clientTimeoutMs},connectRetry=1";
 
     /// <summary>A configuration string for an administrator (every command and key), for tests that change the fleet user's rights.</summary>
     public string AdminConnectionString =>
@@ -59,7 +64,7 @@ public sealed class RedisServer : IDisposable
     /// Finds <c>redis-server</c> on the PATH and starts it. On a machine without it, <c>eng/install-redis.sh</c> installs the
     /// Debian package first (once per test run; it needs root, as in CI, and otherwise says what to run).
     /// </summary>
-    /// <param name="forFaults">Whether the test kills or freezes the server: its clients then give up after 1 s, not 5 s.</param>
+    /// <param name="forFaults">Whether the test kills or freezes the server: its clients' commands then give up after 1 s, not 5 s.</param>
     public static RedisServer Start(bool forFaults = false)
     {
         var server = new RedisServer(s_executable.Value, forFaults ? 1000 : 5000);

@@ -14,7 +14,11 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
     {
     }
 
-    public sealed record Entry(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyDictionary<string, object?> State, Exception? Exception);
+    public sealed record Entry(string Category, LogLevel Level, EventId EventId, string Message, IReadOnlyDictionary<string, object?> State, Exception? Exception)
+    {
+        /// <summary>When the entry was logged, on the real clock: a failed test's report says how far apart its entries were.</summary>
+        public DateTimeOffset LoggedAt { get; } = TimeProvider.System.GetUtcNow();
+    }
 
     private sealed class Logger(string category, CapturingLoggerProvider provider) : ILogger
     {
