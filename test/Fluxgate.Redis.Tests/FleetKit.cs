@@ -236,8 +236,10 @@ public sealed class FleetKit : IAsyncDisposable
         var states = string.Join(", ", _fleets.Select(f => $"{f.ReplicaId}: coordinating={f.IsCoordinating}, peers={f.PeersHeard.Count}"));
         var entries = Entries.ToList();
         var logs = string.Join(Environment.NewLine, entries.Skip(Math.Max(0, entries.Count - 80)).Select(e => $"  {e.LoggedAt:HH:mm:ss.fff} {e.Category} {e.Level} {e.EventId.Name}: {e.Message}"));
-        var pool = $"{TimeProvider.System.GetUtcNow():HH:mm:ss.fff} thread pool: {ThreadPool.ThreadCount} threads, {ThreadPool.PendingWorkItemCount} items queued";
-        return $"{states}.{Environment.NewLine}{Server.Describe()}{Environment.NewLine}{pool}{Environment.NewLine}{logs}";
+        ThreadPool.GetAvailableThreads(out var idle, out _);
+        ThreadPool.GetMaxThreads(out var most, out _);
+        var pool = $"{TimeProvider.System.GetUtcNow():HH:mm:ss.fff} thread pool: {ThreadPool.ThreadCount} threads ({most - idle} busy), {ThreadPool.PendingWorkItemCount} items queued";
+        return $"{states}.{Environment.NewLine}{Server.Describe()}{Environment.NewLine}{pool}; {ManagedStacks.Capture()}{Environment.NewLine}{logs}";
     }
 
     public async ValueTask DisposeAsync()
