@@ -239,7 +239,7 @@ public sealed class FleetKit : IAsyncDisposable
         ThreadPool.GetAvailableThreads(out var idle, out _);
         ThreadPool.GetMaxThreads(out var most, out _);
         var pool = $"{TimeProvider.System.GetUtcNow():HH:mm:ss.fff} thread pool: {ThreadPool.ThreadCount} threads ({most - idle} busy), {ThreadPool.PendingWorkItemCount} items queued";
-        return $"{states}.{Environment.NewLine}{Server.Describe()}{Environment.NewLine}{pool}; {ManagedStacks.Capture()}{Environment.NewLine}{logs}";
+        return $"{states}.{Environment.NewLine}{Server.Describe()}{Environment.NewLine}{pool}; {ManagedStacks.Capture()}; {PoolWatchdog.Stalls}{Environment.NewLine}{logs}";
     }
 
     public async ValueTask DisposeAsync()

@@ -19,21 +19,18 @@ internal static class ManagedStacks
 
         try
         {
-            var file = Path.Combine(Path.GetTempPath(), $"fluxgate-stacks-{Environment.ProcessId}-{DateTime.UtcNow:HHmmss.fff}.txt");
-            using var process = Process.Start(new ProcessStartInfo(tool, $"report -p {Environment.ProcessId}")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            })!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var errors = process.StandardError.ReadToEndAsync();
+            var file = Path.Combine(Path.GetTempPath(), $"fluxgate-stacks-{Environment.ProcessId}-{TimeProvider.System.GetUtcNow():HHmmss.fff}.txt");
+
+            // Written by the shell, not read through pipes here: reading them would need the thread pool, which may be the
+            // very thing that is stuck.
+            var start = new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", $"exec \"$0\" report -p {Environment.ProcessId} > \"$1\" 2>&1", tool, file } };
+            using var process = Process.Start(start)!;
             if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
             {
                 process.Kill();
                 return "managed stacks: dotnet-stack did not answer in 30 s";
             }
 
-            File.WriteAllText(file, output.GetAwaiter().GetResult() + errors.GetAwaiter().GetResult());
             return $"managed stacks: {file}";
         }
 #pragma warning disable CA1031 // a diagnostic that fails must not hide the test's own failure

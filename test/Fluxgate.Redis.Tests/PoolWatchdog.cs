@@ -1,0 +1,45 @@
+using System.Runtime.CompilerServices;
+
+namespace Fluxgate.Redis.Tests;
+
+/// <summary>
+/// Watches the test host's thread pool from a thread of its own: when a work item queued to the pool has not started
+/// within 2 s, every managed thread's stack is written to a file (<see cref="ManagedStacks"/>) while the stall lasts (at
+/// most five times per test host); a timed-out fleet wait names those files. A fleet that hears nothing from a healthy server has so
+/// far always been a starved pool, and a stack taken after the wait timed out comes too late to say what starved it.
+/// </summary>
+internal static class PoolWatchdog
+{
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> s_stalls = new();
+
+    /// <summary>The stalls seen so far in this test host: when, how long the probe had waited, and where the stacks are.</summary>
+    public static string Stalls => s_stalls.IsEmpty ? "no pool stall seen" : "pool stalls: " + string.Join("; ", s_stalls);
+
+    [ModuleInitializer]
+    internal static void Start()
+    {
+        var watcher = new Thread(Watch) { IsBackground = true, Name = "pool watchdog" };
+        watcher.Start();
+    }
+
+    private static void Watch()
+    {
+        for (var captured = 0; captured < 5;)
+        {
+            using var started = new ManualResetEventSlim();
+            var queuedAt = TimeProvider.System.GetTimestamp();
+            ThreadPool.UnsafeQueueUserWorkItem(static s => ((ManualResetEventSlim)s!).Set(), started);
+            if (!started.Wait(TimeSpan.FromSeconds(2)))
+            {
+                var stacks = ManagedStacks.Capture();
+                captured++;
+                started.Wait();
+                s_stalls.Enqueue($"{TimeProvider.System.GetUtcNow():HH:mm:ss.fff} a work item waited {TimeProvider.System.GetElapsedTime(queuedAt).TotalSeconds:0.0} s ({stacks})");
+            }
+
+#pragma warning disable RS0030 // Not a test waiting for a condition: the watchdog samples the pool four times a second, on a thread of its own (a timer would need the pool it watches).
+            Thread.Sleep(250);
+#pragma warning restore RS0030
+        }
+    }
+}
