@@ -34,7 +34,11 @@ public static class PropertyRun
         log($"Checking {cases} cases from FLUXGATE_SEED={seed}.");
         string? failingSeed = null;
         var passed = 0L;
-        Parallel.For(0L, cases, (i, loop) =>
+        // As many threads as there are cores, no more: unbounded, Parallel.For keeps asking the pool for threads while its
+        // CPU-bound cases run, and every other test's continuations and socket completions wait behind them (the Redis
+        // suite's pool watchdog caught 20 pool threads running the fleet model while a fleet's replies waited 2–10 s).
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.For(0L, cases, options, (i, loop) =>
         {
             var pcg = new PCG((uint)(i & 0x7FFF_FFFF), seed + (ulong)i);
             var caseSeed = pcg.ToString();
