@@ -28,7 +28,7 @@ public sealed class FaultTests : IAsyncLifetime
         var (a, breakerA) = await Replicas("a", "b", "c");
         var (breakerB, breakerC) = (Breaker("b"), Breaker("c"));
 
-        var before = Warnings("FleetRedisUnavailable"); // a slow start may have warned already
+        var mark = _kit.Entries.Count();
         _server.Kill();
         for (var i = 0; i < 3; i++)
         {
@@ -38,7 +38,7 @@ public sealed class FaultTests : IAsyncLifetime
         Assert.Equal(42, breakerA.Succeed(_kit.Clock));
         breakerA.Fail(_kit.Clock);
         Assert.Equal(CircuitState.Open, breakerA.State); // the breaker works on its own
-        Assert.Equal(before + 3, Warnings("FleetRedisUnavailable"));  // one per replica, not one per heartbeat
+        AssertWarnedOncePerReplica(mark); // not once per heartbeat
 
         _server.Restart();
         await UntilTickingAsync(() => Warnings("FleetRedisRestored") >= 3, "every replica publishes again");
@@ -102,13 +102,13 @@ public sealed class FaultTests : IAsyncLifetime
         var (a, breakerA) = await Replicas("a", "b", "c");
         var (breakerB, breakerC) = (Breaker("b"), Breaker("c"));
 
-        var before = Warnings("FleetRedisUnavailable"); // a slow start may have warned already
+        var mark = _kit.Entries.Count();
         _server.Pause();
         try
         {
             await _kit.TickAllAsync(); // each publish times out (asyncTimeout is 1 s here); nothing is thrown
             Assert.Equal(42, breakerA.Succeed(_kit.Clock));
-            Assert.Equal(before + 3, Warnings("FleetRedisUnavailable"));
+            AssertWarnedOncePerReplica(mark);
 
             // The view gives up after the client's timeout, with the fleet's own exception.
             var view = await Assert.ThrowsAsync<FleetUnavailableException>(() => a.GetViewAsync("payments"));
@@ -243,6 +243,26 @@ public sealed class FaultTests : IAsyncLifetime
     }
 
     private int Warnings(string eventName) => _kit.Entries.Count(e => e.EventId.Name == eventName);
+
+    /// <summary>
+    /// Each replica has said that Redis is unavailable since it last connected, and at most once since the log held
+    /// <paramref name="mark"/> entries. Counted per replica and from its last connection, not as a total since the mark:
+    /// a warning at a slow start (a first round that failed before the replica connected) throttles the next one until
+    /// the replica connects again, and may be logged just after it did (in one run of 20, two of three replicas warned
+    /// after the kill and the third did not, its start's warning the likely reason: the log was not kept).
+    /// </summary>
+    private void AssertWarnedOncePerReplica(int mark)
+    {
+        var entries = _kit.Entries.ToList();
+        foreach (var id in _breakers.Keys)
+        {
+            var own = entries.Select((entry, index) => (entry, index)).Where(e => e.entry.Category == "Fluxgate.Redis." + id).ToList();
+            var connected = own.FindLastIndex(e => e.entry.EventId.Name is "FleetConnected" or "FleetRedisRestored");
+            var warned = own.Skip(connected + 1).Count(e => e.entry.EventId.Name == "FleetRedisUnavailable");
+            var warnedSinceMark = own.Count(e => e.index >= mark && e.entry.EventId.Name == "FleetRedisUnavailable");
+            Assert.True(warned >= 1 && warnedSinceMark <= 1, $"Replica {id} warned {warned} time(s) since it last connected, {warnedSinceMark} since Redis went away; expected at least one and at most one. Its log: {string.Join(", ", own.Select(e => $"#{e.index} {e.entry.LoggedAt:HH:mm:ss.fff} {e.entry.EventId.Name}"))}; Redis went away at entry #{mark}.");
+        }
+    }
 
     private Task UntilTickingAsync(Func<bool> condition, string what) => _kit.TickUntilAsync(condition, what);
 
