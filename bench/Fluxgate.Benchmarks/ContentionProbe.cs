@@ -123,6 +123,7 @@ internal static class ContentionProbe
     }
 
     /// <summary>As <see cref="OneLineFloor"/>, with the lock and the counters in objects of their own: two lines per record.</summary>
+    /// <remarks>Its call path repeats <see cref="OneLineFloor"/>'s on purpose: a shared base would put a virtual call in a floor.</remarks>
     private sealed class TwoLineFloor
     {
 #if NET9_0_OR_GREATER
