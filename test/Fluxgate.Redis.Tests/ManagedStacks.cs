@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace Fluxgate.Redis.Tests;
 
 /// <summary>
-/// Every managed thread's stack in this test host, written to a file when a fleet wait times out, so a starved thread
-/// pool names what holds its threads. Taken by <c>dotnet-stack</c> when it is installed
+/// Every managed thread's stack in this test host, written to a file when a fleet wait times out or the pool stalls
+/// (<see cref="PoolWatchdog"/>), so a starved thread pool names what holds its threads. Taken by <c>dotnet-stack</c> when it is installed
 /// (<c>dotnet tool install -g dotnet-stack</c>); without it the report says how to get it.
 /// </summary>
 internal static class ManagedStacks

@@ -4,9 +4,10 @@ namespace Fluxgate.Redis.Tests;
 
 /// <summary>
 /// Watches the test host's thread pool from a thread of its own: when a work item queued to the pool has not started
-/// within 2 s, every managed thread's stack is written to a file (<see cref="ManagedStacks"/>) while the stall lasts (at
-/// most five times per test host); a timed-out fleet wait names those files. A fleet that hears nothing from a healthy server has so
-/// far always been a starved pool, and a stack taken after the wait timed out comes too late to say what starved it.
+/// within 2 s, the stall is recorded and, for the first five, every managed thread's stack is written to a file while it
+/// lasts (<see cref="ManagedStacks"/>); a timed-out fleet wait lists the stalls. A fleet that hears nothing from a healthy
+/// server has so far always been a starved pool, and a stack taken after the wait timed out comes too late to say what
+/// starved it.
 /// </summary>
 internal static class PoolWatchdog
 {
@@ -24,15 +25,14 @@ internal static class PoolWatchdog
 
     private static void Watch()
     {
-        for (var captured = 0; captured < 5;)
+        for (var stalls = 0; ; )
         {
             using var started = new ManualResetEventSlim();
             var queuedAt = TimeProvider.System.GetTimestamp();
             ThreadPool.UnsafeQueueUserWorkItem(static s => ((ManualResetEventSlim)s!).Set(), started);
             if (!started.Wait(TimeSpan.FromSeconds(2)))
             {
-                var stacks = ManagedStacks.Capture();
-                captured++;
+                var stacks = ++stalls <= 5 ? ManagedStacks.Capture() : "stacks taken for the first five stalls only";
                 started.Wait();
                 s_stalls.Enqueue($"{TimeProvider.System.GetUtcNow():HH:mm:ss.fff} a work item waited {TimeProvider.System.GetElapsedTime(queuedAt).TotalSeconds:0.0} s ({stacks})");
             }

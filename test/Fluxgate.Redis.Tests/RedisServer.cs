@@ -50,8 +50,8 @@ public sealed class RedisServer : IDisposable
     /// </summary>
     /// <remarks>
     /// Connecting gets at least 3 s even for a fault server: the client's handshake after a restart takes several
-    /// thread-pool hops, and on a loaded machine (the Redis loop beside a mutation run: the pool's queue at 4,700 items)
-    /// 1 s was not enough for any attempt in 30 s while the server answered a fresh socket at once.
+    /// thread-pool hops, and while the test host's pool was starved (4,700 items queued; see <see cref="PoolWatchdog"/>)
+    /// 1 s was not enough for any attempt in 30 s though the server answered a fresh socket at once.
     /// </remarks>
     public string ConnectionString =>
         $"127.0.0.1:{Port},user={User},password={Password},abortConnect=false,connectTimeout={Math.Max(_clientTimeoutMs, 3000)},syncTimeout={_clientTimeoutMs},asyncTimeout={_clientTimeoutMs},connectRetry=1";
