@@ -41,7 +41,7 @@ public sealed partial class CircuitBreakerFleet
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_loop, _publishing, _sending).WaitAsync(cancellationToken).ConfigureAwait(false); // cancelled, they end at once
+        await Task.WhenAll(_loop, LastRound(), _sending).WaitAsync(cancellationToken).ConfigureAwait(false); // cancelled, they end at once
         FailPendingCommands(); // nothing sends them any more: their callers are told
         await _transport.LeaveAsync(ReplicaId, FleetMessages.WriteLeave(ReplicaId), LeaveBound, cancellationToken).ConfigureAwait(false);
     }
@@ -59,7 +59,7 @@ public sealed partial class CircuitBreakerFleet
             return;
         }
 
-        await Task.WhenAll(_loop, _publishing, _sending).ConfigureAwait(false); // each observes its own faults; cancelled, they end at once
+        await Task.WhenAll(_loop, LastRound(), _sending).ConfigureAwait(false); // each observes its own faults; cancelled, they end at once
         if (running)
         {
             await _transport.LeaveAsync(ReplicaId, FleetMessages.WriteLeave(ReplicaId), LeaveBound, CancellationToken.None).ConfigureAwait(false);
@@ -124,7 +124,7 @@ public sealed partial class CircuitBreakerFleet
         while (!stopping.IsCancellationRequested)
         {
             var nudge = Volatile.Read(ref _nudge);
-            Heartbeat(stopping);
+            _ = Heartbeat(stopping); // its round runs on; the next heartbeat does not start another while it does
 
             // The next heartbeat comes after the interval, or sooner when a breaker joins or a round ends that must be redone.
             await Task.WhenAny(Task.Delay(_options.HeartbeatInterval, _clock, stopping), nudge.Task).ConfigureAwait(false);
@@ -136,7 +136,8 @@ public sealed partial class CircuitBreakerFleet
     }
 
     /// <summary>One heartbeat: sample the breakers, decide, carry out; then publish and read commands in the background, one round at a time.</summary>
-    private void Heartbeat(CancellationToken stopping)
+    /// <returns>The round this heartbeat started, or <see langword="null"/> when one was still on its way (or the fleet stops).</returns>
+    private Task<bool>? Heartbeat(CancellationToken stopping)
     {
         List<FleetDecision> decisions;
         lock (_gate)
@@ -146,23 +147,60 @@ public sealed partial class CircuitBreakerFleet
         }
 
         Carry(decisions);
-        if (_publishing.IsCompleted && !stopping.IsCancellationRequested)
-        {
-            // A round still on its way (Redis slow or frozen) is not doubled: this heartbeat's decisions are made regardless.
-            _publishing = PublishRoundAsync(stopping);
-        }
-
+        var round = StartRound(stopping);
         SignalChanged();
+        return round;
+    }
+
+    /// <summary>Starts a publishing round unless one is on its way (Redis slow or frozen: a round is not doubled; the heartbeat's decisions are made regardless).</summary>
+    private Task<bool>? StartRound(CancellationToken stopping)
+    {
+        // The check and the start are one step, and the field names the round before it observes anything: the loop (nudged
+        // by Join) and a tick on another thread once both found no round in flight, and the older observation was published
+        // last. The round runs on the pool, so none of its work (the breakers' lock, the client's synchronous part) runs
+        // under this lock, which is taken nowhere else with another held.
+        lock (_rounds)
+        {
+            if (!_publishing.IsCompleted || stopping.IsCancellationRequested)
+            {
+                return null;
+            }
+
+            var round = Task.Run(() => PublishRoundAsync(stopping), CancellationToken.None);
+            _publishing = round;
+            return round;
+        }
+    }
+
+    /// <summary>Gets the publishing round started last (for waiting on it).</summary>
+    private Task<bool> LastRound()
+    {
+        lock (_rounds)
+        {
+            return _publishing;
+        }
     }
 
     /// <summary>One heartbeat, done now and awaited with its publication (for tests that drive a fake clock).</summary>
     /// <returns>Whether the round reached Redis in full: published, commands read, subscribed.</returns>
     internal async Task<bool> TickAsync()
     {
-        await _publishing.ConfigureAwait(false);
-        Heartbeat(_stopping.Token);
-        await _publishing.ConfigureAwait(false);
-        return Volatile.Read(ref _lastRoundReachedRedis);
+        while (true)
+        {
+            await LastRound().ConfigureAwait(false);
+            if (Heartbeat(_stopping.Token) is { } round)
+            {
+                return await round.ConfigureAwait(false);
+            }
+
+            if (_stopping.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            // The loop started a round in between: it may have observed the breakers before this tick was asked for, so
+            // this tick waits for it and publishes a round of its own.
+        }
     }
 
     private void Observe_NeedsLock()

@@ -57,16 +57,16 @@ public sealed partial class CircuitBreakerFleet
     internal void Receive(ReadOnlyMemory<byte> payload) => OnMessage(payload);
 
     /// <summary>Publishes this replica's heartbeat and reads the commands in force. Never throws: failures are warnings.</summary>
-    private async Task PublishRoundAsync(CancellationToken stopping)
+    /// <returns>Whether the round reached Redis in full: published, commands read, subscribed.</returns>
+    private async Task<bool> PublishRoundAsync(CancellationToken stopping)
     {
-        Volatile.Write(ref _lastRoundReachedRedis, false);
         var operation = "connect";
         var sent = false;
         try
         {
             if (!_transport.Connecting.IsCompleted)
             {
-                return; // the first attempt is still on its way: nothing to report yet
+                return false; // the first attempt is still on its way: nothing to report yet
             }
 
             // A subscription that cannot be made now does not hold the rest of the round: heartbeats, stored commands and
@@ -137,17 +137,17 @@ public sealed partial class CircuitBreakerFleet
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(notSubscribed);
             }
 
-            Volatile.Write(ref _lastRoundReachedRedis, true);
+            return true;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // The fleet stops: this round is abandoned, and nothing about it is worth a warning.
+            return false;
         }
 #pragma warning disable CA1031 // Whatever Redis does, the heartbeat carries on; the breakers never see it.
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            Volatile.Write(ref _lastRoundReachedRedis, false);
             lock (_gate)
             {
                 _coordinator.Failed(heartbeatSent: sent);
@@ -157,6 +157,7 @@ public sealed partial class CircuitBreakerFleet
             var reason = exception is InvalidOperationException ? exception.Message : RedisFleetTransport.Describe(exception, _transport.Endpoint);
             Volatile.Write(ref _lastConnectionProblem, reason);
             Warn(operation, reason);
+            return false;
         }
         finally
         {
@@ -241,6 +242,8 @@ public sealed partial class CircuitBreakerFleet
                     case PeerVerdict.TooManyPeers:
                         Refused($"more than {FleetCoordinator.MaxPeers} replicas; heartbeat of '{report.ReplicaId}' ignored");
                         return;
+                    case PeerVerdict.Stale:
+                        return; // a later heartbeat of that replica is held already
                     case PeerVerdict.Echo:
                         connectedNow = !wasConnected && _coordinator.IsConnected;
                         break;

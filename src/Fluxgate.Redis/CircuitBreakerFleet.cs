@@ -57,10 +57,8 @@ public sealed partial class CircuitBreakerFleet : IAsyncDisposable, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly TransportSink _sink;
     private Task _loop = Task.CompletedTask;
-    private Task _publishing = Task.CompletedTask;
-
-    /// <summary>Whether the last publishing round ran to its end without a failure (what <see cref="TickAsync"/> tells a test).</summary>
-    private bool _lastRoundReachedRedis;
+    private readonly object _rounds = new();
+    private Task<bool> _publishing = Task.FromResult(false); // guarded by _rounds
     private TaskCompletionSource _nudge = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _everConnected;

@@ -161,7 +161,17 @@ internal sealed class FleetCoordinator
             return PeerVerdict.Echo;
         }
 
-        if (_peers.Count >= MaxPeers && !_peers.ContainsKey(report.ReplicaId))
+        if (_peers.TryGetValue(report.ReplicaId, out var held))
+        {
+            // A replica publishes one round at a time, but a report that arrives after a later one of the same replica must
+            // not undo it: a lower round stamped no later is stale. A replica restarted under the same id counts its rounds
+            // from one again, stamped later on its clock: taken.
+            if (report.Round < held.Round && report.AtMs <= held.AtMs)
+            {
+                return PeerVerdict.Stale;
+            }
+        }
+        else if (_peers.Count >= MaxPeers)
         {
             return PeerVerdict.TooManyPeers;
         }
@@ -176,7 +186,7 @@ internal sealed class FleetCoordinator
             }
         }
 
-        _peers[report.ReplicaId] = new Peer(now, breakers);
+        _peers[report.ReplicaId] = new Peer(now, report.Round, report.AtMs, breakers);
         return PeerVerdict.Accepted;
     }
 
@@ -339,7 +349,7 @@ internal sealed class FleetCoordinator
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>Another replica, as last heard: when (on this replica's timeline), and the breakers joined here that it reports.</summary>
-    private sealed record Peer(TimeSpan HeardAt, Dictionary<string, BreakerReport> Breakers);
+    private sealed record Peer(TimeSpan HeardAt, long Round, long AtMs, Dictionary<string, BreakerReport> Breakers);
 
     /// <summary>A joined breaker, as last observed, and what the rule keeps about it.</summary>
     private sealed class Member(string name)

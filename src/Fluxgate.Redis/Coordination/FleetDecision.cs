@@ -53,6 +53,9 @@ internal enum PeerVerdict
 
     /// <summary>Refused: more replicas than the coordinator keeps track of.</summary>
     TooManyPeers,
+
+    /// <summary>Ignored: older than the report already held from that replica (it arrived out of order).</summary>
+    Stale,
 }
 
 /// <summary>The quorum among live replicas: <c>max(Minimum, ceil(Fraction × live))</c>.</summary>

@@ -294,6 +294,24 @@ public sealed class FleetCoordinatorTests
     }
 
     [Fact]
+    public void Heard_AReportOlderThanTheOneHeld_IsIgnored_ButARestartedReplicasFirstRoundIsTaken()
+    {
+        var coordinator = new FleetCoordinator("x", new QuorumRule(2, 0.5), TimeSpan.FromSeconds(3));
+        coordinator.Join("payments");
+        static ReplicaReport From(long round, long atMs, bool open) =>
+            new("b", atMs, [new BreakerReport("payments", open ? CircuitState.Open : CircuitState.Closed, 1, TransitionCause.Tripper, 10, open ? 10 : 0, open, "")], round);
+
+        Assert.Equal(PeerVerdict.Accepted, coordinator.Heard(From(round: 8, atMs: 8_000, open: true), TimeSpan.FromSeconds(1)));
+        Assert.Equal(PeerVerdict.Stale, coordinator.Heard(From(round: 7, atMs: 7_000, open: false), TimeSpan.FromSeconds(1))); // arrived late
+        Assert.Equal(PeerVerdict.Stale, coordinator.Heard(From(round: 7, atMs: 8_000, open: false), TimeSpan.FromSeconds(1))); // same millisecond
+        Assert.Equal(1, coordinator.PeersOpenOnOwnEvidence("payments"));
+
+        Assert.Equal(PeerVerdict.Accepted, coordinator.Heard(From(round: 8, atMs: 8_000, open: true), TimeSpan.FromSeconds(2))); // the same round again
+        Assert.Equal(PeerVerdict.Accepted, coordinator.Heard(From(round: 1, atMs: 9_000, open: false), TimeSpan.FromSeconds(2))); // restarted
+        Assert.Equal(0, coordinator.PeersOpenOnOwnEvidence("payments"));
+    }
+
+    [Fact]
     public void Left_AReplicaThatLeaves_StopsCountingAtOnce()
     {
         var (a, b, c) = Three();

@@ -189,8 +189,11 @@ internal sealed class SimulatedFleet
         /// <summary>Every command applied (or noted) here, by id.</summary>
         public List<(TimeSpan At, string Id, CommandVerdict Verdict)> Commands { get; } = [];
 
-        /// <summary>The other replicas' last heartbeats heard here: when, and whether they claimed own evidence.</summary>
-        public Dictionary<string, (TimeSpan HeardAt, bool Own)> LastHeard { get; } = [];
+        /// <summary>
+        /// The other replicas' latest heartbeats heard here (the latest sent, whatever arrived after it: delays reorder them;
+        /// a replica's id is never reused here): when, its round, and whether it claimed own evidence.
+        /// </summary>
+        public Dictionary<string, (TimeSpan HeardAt, long Round, bool Own)> LastHeard { get; } = [];
 
         /// <summary>Every trip, with how many other replicas' last heartbeats heard here claimed own evidence.</summary>
         public List<(TimeSpan At, int OwnPeers)> Trips { get; } = [];
@@ -240,9 +243,9 @@ internal sealed class SimulatedFleet
 
         public void Hear(ReplicaReport report)
         {
-            if (report.ReplicaId != Id)
+            if (report.ReplicaId != Id && (!LastHeard.TryGetValue(report.ReplicaId, out var last) || report.Round > last.Round))
             {
-                LastHeard[report.ReplicaId] = (_fleet.Now, report.Breakers.Any(b => b.Own));
+                LastHeard[report.ReplicaId] = (_fleet.Now, report.Round, report.Breakers.Any(b => b.Own));
             }
 
             var was = Coordinator.IsConnected;

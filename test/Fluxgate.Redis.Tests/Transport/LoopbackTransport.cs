@@ -19,6 +19,12 @@ internal sealed class LoopbackTransport : IFleetTransport
 
     public int Published { get; private set; }
 
+    /// <summary>Runs on the publishing thread as a heartbeat is published, before it is taken: a test may hold that thread there.</summary>
+    public Action? OnPublish { get; set; }
+
+    /// <summary>Every heartbeat taken, in the order the channel took them.</summary>
+    public List<byte[]> Payloads { get; } = [];
+
     public int Renewals { get; private set; }
 
     public string Endpoint => "loopback";
@@ -47,9 +53,15 @@ internal sealed class LoopbackTransport : IFleetTransport
 
     public Task PublishStateAsync(string replicaId, byte[] payload, TimeSpan keep, CancellationToken cancellationToken)
     {
+        OnPublish?.Invoke();
         if (PublishFails)
         {
             throw new TimeoutException("no answer");
+        }
+
+        lock (Payloads)
+        {
+            Payloads.Add(payload);
         }
 
         Published++;
