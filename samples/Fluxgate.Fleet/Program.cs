@@ -71,7 +71,8 @@ Print("after incident 1", replicas);
 Console.WriteLine();
 Console.WriteLine($"{replicas[0].Now()}  Incident 2: web-3 alone cannot reach the payment service");
 service.Down = "web-3";
-await Pause(4);
+await Pause(2);
+await Until(() => replicas[2].Breaker.State == CircuitState.Open && replicas[..2].All(r => r.Breaker.State == CircuitState.Closed));
 Console.WriteLine($"{replicas[0].Now()}  states: {States(replicas)} (one replica of three is no quorum: the others keep calling)");
 service.Down = "";
 await Pause(3);
@@ -81,12 +82,14 @@ Console.WriteLine();
 Console.WriteLine($"{replicas[0].Now()}  An operator forces 'payments' open on the whole fleet");
 await ops.ForceOpenAsync("payments");
 await Pause(1);
+await Until(() => replicas.All(r => r.Breaker.State == CircuitState.ForcedOpen));
 Console.WriteLine($"{replicas[0].Now()}  states: {States(replicas)}");
 var view = await ops.GetViewAsync("payments");
 Console.WriteLine($"           fleet view: {string.Join(", ", view.Replicas.Select(r => $"{r.ReplicaId} {r.State.ToWireName()} ({r.Cause.ToWireName()}){(r.IsLive ? "" : ", not live")}"))}; last command {view.LastCommand?.Command.ToWireName()} by {view.LastCommand?.IssuedBy}");
 Console.WriteLine($"{replicas[0].Now()}  The operator resets it");
 await ops.ResetAsync("payments");
 await Pause(1);
+await Until(() => replicas.All(r => r.Breaker.State == CircuitState.Closed));
 Console.WriteLine($"{replicas[0].Now()}  states: {States(replicas)}");
 
 Console.WriteLine();
@@ -119,6 +122,17 @@ Console.WriteLine(ok ? "Done." : "Unexpected: see the timeline above.");
 return ok ? 0 : 1;
 
 Task Pause(double seconds) => Task.Delay(TimeSpan.FromSeconds(seconds), clock);
+
+// What the story narrates next is waited for after the pause, at most 5 s more: on a busy machine a command or a heartbeat may take longer
+// than a fixed pause, and the story would tell what has not happened yet (the timeline shows when it did).
+async Task Until(Func<bool> condition)
+{
+    var since = clock.GetTimestamp();
+    while (!condition() && clock.GetElapsedTime(since) < TimeSpan.FromSeconds(5))
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(20), clock);
+    }
+}
 
 static string States(Replica[] replicas) => string.Join(", ", replicas.Select(r => $"{r.Name} {r.Breaker.State.ToWireName()}"));
 

@@ -13,14 +13,17 @@ public class FleetSampleTests
         var (exit, output) = await RunAsync(path: null);
 
         Assert.True(exit == 0, output);
-        Assert.Contains("Incident 1: the payment service goes down for every replica", output, StringComparison.Ordinal);
-        Assert.Matches(@"the fleet saved [1-9]\d* failed calls", output);
-        Assert.Contains("Fleet quorum for breaker 'payments'", output, StringComparison.Ordinal);
-        Assert.Contains("web-1 closed, web-2 closed, web-3 open (one replica of three is no quorum", output, StringComparison.Ordinal);
-        Assert.Contains("web-1 forced_open, web-2 forced_open, web-3 forced_open", output, StringComparison.Ordinal);
-        Assert.Contains("last command force_open by ops-console", output, StringComparison.Ordinal); // wire names throughout
-        Assert.Contains("closed      -> open        (coordinator)", output, StringComparison.Ordinal);
-        Assert.EndsWith("Done.", output.TrimEnd(), StringComparison.Ordinal);
+        Has("Incident 1: the payment service goes down for every replica");
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(output, @"the fleet saved [1-9]\d* failed calls"), output);
+        Has("Fleet quorum for breaker 'payments'");
+        Has("web-1 closed, web-2 closed, web-3 open (one replica of three is no quorum");
+        Has("web-1 forced_open, web-2 forced_open, web-3 forced_open");
+        Has("last command force_open by ops-console"); // wire names throughout
+        Has("closed      -> open        (coordinator)");
+        Assert.True(output.TrimEnd().EndsWith("Done.", StringComparison.Ordinal), output);
+
+        // Each failure prints the whole story: the line that is missing says little without the timeline around it.
+        void Has(string line) => Assert.True(output.Contains(line, StringComparison.Ordinal), $"Missing \"{line}\" in:{Environment.NewLine}{output}");
     }
 
     [Fact]
