@@ -126,7 +126,7 @@ public sealed partial class CircuitBreakerFleet
             var nudge = Volatile.Read(ref _nudge);
             _ = Heartbeat(stopping); // its round runs on; the next heartbeat does not start another while it does
 
-            // The next heartbeat comes after the interval, or sooner when a breaker joins or a round ends that must be redone.
+            // The next heartbeat comes after the interval, or sooner when a breaker joins.
             await Task.WhenAny(Task.Delay(_options.HeartbeatInterval, _clock, stopping), nudge.Task).ConfigureAwait(false);
             if (nudge.Task.IsCompleted)
             {
@@ -153,6 +153,7 @@ public sealed partial class CircuitBreakerFleet
     }
 
     /// <summary>Starts a publishing round unless one is on its way (Redis slow or frozen: a round is not doubled; the heartbeat's decisions are made regardless).</summary>
+    /// <returns>The round started, or <see langword="null"/> when one was on its way or the fleet stops.</returns>
     private Task<bool>? StartRound(CancellationToken stopping)
     {
         // The check and the start are one step, and the field names the round before it observes anything: the loop (nudged
@@ -173,6 +174,7 @@ public sealed partial class CircuitBreakerFleet
     }
 
     /// <summary>Gets the publishing round started last (for waiting on it).</summary>
+    /// <returns>The round; it never faults.</returns>
     private Task<bool> LastRound()
     {
         lock (_rounds)
@@ -181,8 +183,12 @@ public sealed partial class CircuitBreakerFleet
         }
     }
 
-    /// <summary>One heartbeat, done now and awaited with its publication (for tests that drive a fake clock).</summary>
-    /// <returns>Whether the round reached Redis in full: published, commands read, subscribed.</returns>
+    /// <summary>
+    /// A heartbeat done now and awaited with a publishing round of its own, which observes the breakers after this was
+    /// called (for tests that drive a fake clock). A round the loop has on its way is awaited first; the heartbeat is
+    /// repeated only if the loop starts another in between.
+    /// </summary>
+    /// <returns>Whether the round reached Redis in full: published, commands read, subscribed; <see langword="false"/> once the fleet stops.</returns>
     internal async Task<bool> TickAsync()
     {
         while (true)
@@ -195,6 +201,7 @@ public sealed partial class CircuitBreakerFleet
 
             if (_stopping.IsCancellationRequested)
             {
+                await LastRound().ConfigureAwait(false); // a round started as the fleet stopped ends before this says so
                 return false;
             }
 

@@ -109,7 +109,10 @@ public sealed partial class CircuitBreakerFleet : IAsyncDisposable, IDisposable
         _redisWarnings = new Throttle(_clock, WarningInterval);
         _messageWarnings = new Throttle(_clock, WarningInterval);
         _renewalWarnings = new Throttle(_clock, WarningInterval);
-        _coordinator = new FleetCoordinator(_options.ReplicaId!, new QuorumRule(_options.QuorumMinimum, _options.QuorumFraction), _options.ReplicaTimeout);
+        _coordinator = new FleetCoordinator(_options.ReplicaId!, new QuorumRule(_options.QuorumMinimum, _options.QuorumFraction), _options.ReplicaTimeout)
+        {
+            Incarnation = Random.Shared.Next(1, int.MaxValue), // within JSON's exact integers, for tools that read heartbeats
+        };
         _sink = new TransportSink(this);
     }
 

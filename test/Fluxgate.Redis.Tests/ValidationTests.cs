@@ -67,10 +67,12 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
     [Fact]
     public void WriteAndRead_EveryMessageType_RoundTrips()
     {
-        var report = new ReplicaReport("r-1", 1_767_225_600_000, [new BreakerReport("partners/api.example.com:443", CircuitState.HalfOpen, 5, TransitionCause.RetryElapsed, 10, 3, true, "Window=Count(100); Tracker=All(); Tripper=FailureStreak(1); Retry=Cooldown(10s); Permit=All(); MaxHalfOpenCalls=1")]);
+        var report = new ReplicaReport("r-1", 1_767_225_600_000, [new BreakerReport("partners/api.example.com:443", CircuitState.HalfOpen, 5, TransitionCause.RetryElapsed, 10, 3, true, "Window=Count(100); Tracker=All(); Tripper=FailureStreak(1); Retry=Cooldown(10s); Permit=All(); MaxHalfOpenCalls=1")], Round: 12, Incarnation: 2_147_483_646);
         var command = new CommandMessage("payments", FleetCommand.MetricsOnly, "abc", 7, "ops");
 
-        Assert.Equal(report.Breakers, FleetMessages.Read(FleetMessages.WriteState(report)).State!.Breakers);
+        var read = FleetMessages.Read(FleetMessages.WriteState(report)).State!;
+        Assert.Equal(report.Breakers, read.Breakers);
+        Assert.Equal((report.ReplicaId, report.AtMs, report.Round, report.Incarnation), (read.ReplicaId, read.AtMs, read.Round, read.Incarnation));
         Assert.Equal(command, FleetMessages.Read(FleetMessages.WriteCommand(command)).Command);
         Assert.Equal("r-1", FleetMessages.Read(FleetMessages.WriteLeave("r-1")).Leaving);
     }

@@ -56,6 +56,9 @@ internal sealed class FleetCoordinator
 
     public string ReplicaId { get; }
 
+    /// <summary>Gets this process's incarnation, stamped on every report (the fleet draws it at random; 0 says none).</summary>
+    public long Incarnation { get; init; }
+
     public QuorumRule Quorum { get; }
 
     public TimeSpan ReplicaTimeout { get; }
@@ -163,10 +166,10 @@ internal sealed class FleetCoordinator
 
         if (_peers.TryGetValue(report.ReplicaId, out var held))
         {
-            // A replica publishes one round at a time, but a report that arrives after a later one of the same replica must
-            // not undo it: a lower round stamped no later is stale. A replica restarted under the same id counts its rounds
-            // from one again, stamped later on its clock: taken.
-            if (report.Round < held.Round && report.AtMs <= held.AtMs)
+            // A replica publishes one round at a time, but a report that arrives after a later one of the same process must
+            // not undo it. Rounds compare only within one incarnation: a replica restarted under the same id counts from
+            // one again, and its reports are taken at once (no clock of another machine decides which is newer).
+            if (report.Incarnation != 0 && report.Incarnation == held.Incarnation && report.Round < held.Round)
             {
                 return PeerVerdict.Stale;
             }
@@ -186,7 +189,7 @@ internal sealed class FleetCoordinator
             }
         }
 
-        _peers[report.ReplicaId] = new Peer(now, report.Round, report.AtMs, breakers);
+        _peers[report.ReplicaId] = new Peer(now, report.Round, report.Incarnation, breakers);
         return PeerVerdict.Accepted;
     }
 
@@ -268,7 +271,7 @@ internal sealed class FleetCoordinator
             breakers.Add(member.ToReport());
         }
 
-        return new ReplicaReport(ReplicaId, atUnixMs, breakers, ++_round);
+        return new ReplicaReport(ReplicaId, atUnixMs, breakers, ++_round, Incarnation);
     }
 
     /// <summary>Gets how many live peers report <paramref name="breaker"/> open on their own evidence (for tests).</summary>
@@ -349,7 +352,7 @@ internal sealed class FleetCoordinator
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>Another replica, as last heard: when (on this replica's timeline), and the breakers joined here that it reports.</summary>
-    private sealed record Peer(TimeSpan HeardAt, long Round, long AtMs, Dictionary<string, BreakerReport> Breakers);
+    private sealed record Peer(TimeSpan HeardAt, long Round, long Incarnation, Dictionary<string, BreakerReport> Breakers);
 
     /// <summary>A joined breaker, as last observed, and what the rule keeps about it.</summary>
     private sealed class Member(string name)

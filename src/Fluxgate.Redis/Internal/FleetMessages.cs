@@ -19,7 +19,8 @@ internal readonly record struct BreakerReport(string Name, CircuitState State, l
 /// <param name="AtMs">When it sent it (its clock, Unix milliseconds).</param>
 /// <param name="Breakers">Its breakers.</param>
 /// <param name="Round">The heartbeat's number at its sender: an echo of a round sent before a failure proves nothing of the channel now.</param>
-internal sealed record ReplicaReport(string ReplicaId, long AtMs, IReadOnlyList<BreakerReport> Breakers, long Round = 0);
+/// <param name="Incarnation">The sender's process (drawn at random when its fleet is created; 0 from senders that do not say): rounds compare only within one.</param>
+internal sealed record ReplicaReport(string ReplicaId, long AtMs, IReadOnlyList<BreakerReport> Breakers, long Round = 0, long Incarnation = 0);
 
 /// <summary>A command as stored and published.</summary>
 internal sealed record CommandMessage(string Breaker, FleetCommand Command, string Id, long AtMs, string By);
@@ -64,6 +65,7 @@ internal static class FleetMessages
             json.WriteString("replica", report.ReplicaId);
             json.WriteNumber("at", report.AtMs);
             json.WriteNumber("round", report.Round);
+            json.WriteNumber("incarnation", report.Incarnation);
             json.WriteStartArray("breakers");
             foreach (var breaker in report.Breakers)
             {
@@ -204,7 +206,7 @@ internal static class FleetMessages
             breakers.Add(new BreakerReport(name, state, since, cause, total, failures, own.ValueKind == JsonValueKind.True && state is CircuitState.Open or CircuitState.HalfOpen, policy));
         }
 
-        return new ParsedMessage(new ReplicaReport(replica, at, breakers, Number(root, "round") ?? 0), null, null, null);
+        return new ParsedMessage(new ReplicaReport(replica, at, breakers, Number(root, "round") ?? 0, Number(root, "incarnation") ?? 0), null, null, null);
     }
 
     private static ParsedMessage ReadCommand(JsonElement root)

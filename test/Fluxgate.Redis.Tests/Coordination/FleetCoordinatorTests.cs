@@ -298,17 +298,29 @@ public sealed class FleetCoordinatorTests
     {
         var coordinator = new FleetCoordinator("x", new QuorumRule(2, 0.5), TimeSpan.FromSeconds(3));
         coordinator.Join("payments");
-        static ReplicaReport From(long round, long atMs, bool open) =>
-            new("b", atMs, [new BreakerReport("payments", open ? CircuitState.Open : CircuitState.Closed, 1, TransitionCause.Tripper, 10, open ? 10 : 0, open, "")], round);
+        static ReplicaReport From(long round, bool open, long incarnation = 7, long atMs = 8_000) =>
+            new("b", atMs, [new BreakerReport("payments", open ? CircuitState.Open : CircuitState.Closed, 1, TransitionCause.Tripper, 10, open ? 10 : 0, open, "")], round, incarnation);
 
-        Assert.Equal(PeerVerdict.Accepted, coordinator.Heard(From(round: 8, atMs: 8_000, open: true), TimeSpan.FromSeconds(1)));
-        Assert.Equal(PeerVerdict.Stale, coordinator.Heard(From(round: 7, atMs: 7_000, open: false), TimeSpan.FromSeconds(1))); // arrived late
-        Assert.Equal(PeerVerdict.Stale, coordinator.Heard(From(round: 7, atMs: 8_000, open: false), TimeSpan.FromSeconds(1))); // same millisecond
+        Assert.Equal(PeerVerdict.Accepted, coordinator.Heard(From(round: 8, open: true), TimeSpan.FromSeconds(1)));
+        Assert.Equal(PeerVerdict.Stale, coordinator.Heard(From(round: 7, open: false, atMs: 9_000), TimeSpan.FromSeconds(1))); // arrived late; its wall clock says nothing
         Assert.Equal(1, coordinator.PeersOpenOnOwnEvidence("payments"));
 
-        Assert.Equal(PeerVerdict.Accepted, coordinator.Heard(From(round: 8, atMs: 8_000, open: true), TimeSpan.FromSeconds(2))); // the same round again
-        Assert.Equal(PeerVerdict.Accepted, coordinator.Heard(From(round: 1, atMs: 9_000, open: false), TimeSpan.FromSeconds(2))); // restarted
+        Assert.Equal(PeerVerdict.Accepted, coordinator.Heard(From(round: 8, open: true), TimeSpan.FromSeconds(2))); // the same round again
+        Assert.Equal(PeerVerdict.Accepted, coordinator.Heard(From(round: 1, open: false, incarnation: 9, atMs: 1_000), TimeSpan.FromSeconds(2))); // restarted, on a clock behind
         Assert.Equal(0, coordinator.PeersOpenOnOwnEvidence("payments"));
+        Assert.Equal(PeerVerdict.Accepted, coordinator.Heard(From(round: 1, open: true, incarnation: 0), TimeSpan.FromSeconds(3))); // a sender that does not say
+        Assert.Equal(PeerVerdict.Accepted, coordinator.Heard(From(round: 0, open: false, incarnation: 0), TimeSpan.FromSeconds(3)));
+    }
+
+    [Fact]
+    public void Report_StampsTheIncarnation_AndItsRoundsGrow()
+    {
+        var coordinator = new FleetCoordinator("x", new QuorumRule(2, 0.5), TimeSpan.FromSeconds(3)) { Incarnation = 42 };
+
+        var (first, second) = (coordinator.Report(0), coordinator.Report(0));
+
+        Assert.Equal((42, 42), (first.Incarnation, second.Incarnation));
+        Assert.True(second.Round > first.Round);
     }
 
     [Fact]

@@ -163,7 +163,7 @@ internal sealed class SimulatedFleet
             Breaker = breaker;
             Listener = listener;
             StartedAt = startedAt;
-            Coordinator = new FleetCoordinator(id, fleet.Quorum, fleet.ReplicaTimeout);
+            Coordinator = new FleetCoordinator(id, fleet.Quorum, fleet.ReplicaTimeout) { Incarnation = 1 }; // ids are never reused here
             Coordinator.Join(SimulatedFleet.Breaker);
             Coordinator.Observe(SimulatedFleet.Breaker, breaker.GetInfo());
         }
