@@ -183,7 +183,12 @@ public sealed class CommandTests(RedisFixture redis) : IClassFixture<RedisFixtur
                 1 => (FleetCommand.MetricsOnly, CircuitState.MetricsOnly),
                 _ => (FleetCommand.Reset, CircuitState.Closed),
             };
-            Assert.Equal(state, await StateWhenStoredAsync(a.CommandAsync("payments", command), breaker));
+            var seen = await StateWhenStoredAsync(a.CommandAsync("payments", command), breaker);
+            Assert.True(
+                state == seen,
+                $"Command {i} ({command}) returned with the breaker {seen}. Its transitions: "
+                + string.Join(", ", breaker.GetInfo().RecentTransitions.Select(t => $"#{t.Sequence} {t.OldState} -> {t.NewState} ({t.Cause})"))
+                + $". The fleets' last log lines:{Environment.NewLine}{string.Join(Environment.NewLine, _kit.Entries.OrderBy(e => e.LoggedAt).Select(e => $"{e.LoggedAt:HH:mm:ss.fff} {e.Message}").TakeLast(30))}");
         }
     }
 
