@@ -351,7 +351,7 @@ internal sealed class FleetCoordinator
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    /// <summary>Another replica, as last heard: when (on this replica's timeline), and the breakers joined here that it reports.</summary>
+    /// <summary>Another replica, as last heard: when (on this replica's timeline), the round and incarnation of that report, and the breakers joined here that it reports.</summary>
     private sealed record Peer(TimeSpan HeardAt, long Round, long Incarnation, Dictionary<string, BreakerReport> Breakers);
 
     /// <summary>A joined breaker, as last observed, and what the rule keeps about it.</summary>
