@@ -228,7 +228,8 @@ public sealed class FleetKit : IAsyncDisposable
     public Task UntilHeardAsync(CircuitBreakerFleet fleet, params string[] ids) =>
         UntilAsync(() => ids.All(fleet.PeersHeard.Contains), $"{fleet.ReplicaId} has heard {string.Join(", ", ids)}");
 
-    public IEnumerable<CapturingLoggerProvider.Entry> Entries => Logs.SelectMany(l => l.Entries);
+    /// <summary>Every log entry so far, each provider's taken as one snapshot (the fleets log on other threads while this is read).</summary>
+    public IEnumerable<CapturingLoggerProvider.Entry> Entries => Logs.SelectMany(l => l.Entries.ToArray());
 
     /// <summary>Where each replica stands, the server's state, the thread pool's, and the last 80 lines of the fleets' and the client's log: what a timed-out wait reports.</summary>
     public string Report()
