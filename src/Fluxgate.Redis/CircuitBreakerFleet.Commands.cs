@@ -78,13 +78,13 @@ public sealed partial class CircuitBreakerFleet
             throw new FleetUnavailableException($"The fleet of replica '{ReplicaId}' was stopped: it gives no more commands.");
         }
 
-        var message = new CommandMessage(breakerName, command, Guid.NewGuid().ToString("N"), _clock.GetUtcNow().ToUnixTimeMilliseconds(), ReplicaId);
+        var message = new CommandMessage(breakerName, command, Guid.NewGuid().ToString("N"), _clock.GetUtcNow().ToUnixTimeMilliseconds(), ReplicaId, _coordinator.Incarnation);
         var pending = new PendingCommand(message, FleetMessages.WriteCommand(message));
         lock (_gate)
         {
             // Noted as applied before it is published: its own echo then finds it applied, so this call returns after the
             // breaker here changed, never before.
-            _coordinator.Command(message);
+            _coordinator.Given(message);
             for (var node = _outbox.First; node is not null; node = node.Next)
             {
                 if (!node.Value.Sending && string.Equals(node.Value.Message.Breaker, breakerName, StringComparison.OrdinalIgnoreCase))

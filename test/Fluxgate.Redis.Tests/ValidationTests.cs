@@ -68,7 +68,7 @@ public sealed class ValidationTests(RedisFixture redis) : IClassFixture<RedisFix
     public void WriteAndRead_EveryMessageType_RoundTrips()
     {
         var report = new ReplicaReport("r-1", 1_767_225_600_000, [new BreakerReport("partners/api.example.com:443", CircuitState.HalfOpen, 5, TransitionCause.RetryElapsed, 10, 3, true, "Window=Count(100); Tracker=All(); Tripper=FailureStreak(1); Retry=Cooldown(10s); Permit=All(); MaxHalfOpenCalls=1")], Round: 12, Incarnation: 2_147_483_646);
-        var command = new CommandMessage("payments", FleetCommand.MetricsOnly, "abc", 7, "ops");
+        var command = new CommandMessage("payments", FleetCommand.MetricsOnly, "abc", 7, "ops", Incarnation: 5);
 
         var read = FleetMessages.Read(FleetMessages.WriteState(report)).State!;
         Assert.Equal(report.Breakers, read.Breakers);

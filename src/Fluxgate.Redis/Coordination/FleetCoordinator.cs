@@ -239,11 +239,38 @@ internal sealed class FleetCoordinator
             return CommandVerdict.Duplicate;
         }
 
+        if (!fromStorage && command.Incarnation != 0 && command.Incarnation == Incarnation && command.By == ReplicaId)
+        {
+            // The echo of a command given by this process, which applied it when it was given: however late it comes (its id
+            // may have left the ids remembered, 32 commands later), applying it again would undo the commands given since.
+            return CommandVerdict.Duplicate;
+        }
+
         if (readAtVersion is { } version && version != member.CommandVersion)
         {
             return CommandVerdict.Stale;
         }
 
+        Note(member, command);
+
+        // A stored reset read while catching up ends a command the replica missed (its breaker is in a state only a command
+        // sets); it does not close a breaker open on its own evidence, nor reset one that just joined.
+        return fromStorage && command.Command == FleetCommand.Reset && member.State is not (CircuitState.ForcedOpen or CircuitState.Disabled or CircuitState.MetricsOnly)
+            ? CommandVerdict.Noted
+            : CommandVerdict.Apply;
+    }
+
+    /// <summary>Notes a command given by this process, which applies it at once: its echo, however late, is a duplicate.</summary>
+    public void Given(CommandMessage command)
+    {
+        if (_members.TryGetValue(command.Breaker, out var member) && !member.AppliedCommands.Contains(command.Id))
+        {
+            Note(member, command);
+        }
+    }
+
+    private static void Note(Member member, CommandMessage command)
+    {
         member.AppliedCommands.Enqueue(command.Id);
         if (member.AppliedCommands.Count > RememberedCommands)
         {
@@ -251,12 +278,6 @@ internal sealed class FleetCoordinator
         }
 
         member.CommandVersion++;
-
-        // A stored reset read while catching up ends a command the replica missed (its breaker is in a state only a command
-        // sets); it does not close a breaker open on its own evidence, nor reset one that just joined.
-        return fromStorage && command.Command == FleetCommand.Reset && member.State is not (CircuitState.ForcedOpen or CircuitState.Disabled or CircuitState.MetricsOnly)
-            ? CommandVerdict.Noted
-            : CommandVerdict.Apply;
     }
 
     /// <summary>Gets how many commands the member applied (a read from storage sent before a newer one was applied is stale).</summary>

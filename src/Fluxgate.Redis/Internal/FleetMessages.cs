@@ -23,7 +23,13 @@ internal readonly record struct BreakerReport(string Name, CircuitState State, l
 internal sealed record ReplicaReport(string ReplicaId, long AtMs, IReadOnlyList<BreakerReport> Breakers, long Round = 0, long Incarnation = 0);
 
 /// <summary>A command as stored and published.</summary>
-internal sealed record CommandMessage(string Breaker, FleetCommand Command, string Id, long AtMs, string By);
+/// <param name="Breaker">The breaker's name.</param>
+/// <param name="Command">What to do.</param>
+/// <param name="Id">Unique per command: a copy heard again (its echo, a stored read) is a duplicate.</param>
+/// <param name="AtMs">When it was given (the issuer's clock, Unix milliseconds).</param>
+/// <param name="By">The issuer's replica id.</param>
+/// <param name="Incarnation">The issuer's process (0 from issuers that do not say): its own echo is never applied again there.</param>
+internal sealed record CommandMessage(string Breaker, FleetCommand Command, string Id, long AtMs, string By, long Incarnation = 0);
 
 /// <summary>What a message read from Redis turned out to be; <see cref="Error"/> when it was refused.</summary>
 internal readonly record struct ParsedMessage(ReplicaReport? State, string? Leaving, CommandMessage? Command, string? Error)
@@ -116,6 +122,7 @@ internal static class FleetMessages
             json.WriteString("id", command.Id);
             json.WriteNumber("at", command.AtMs);
             json.WriteString("by", command.By);
+            json.WriteNumber("incarnation", command.Incarnation);
             json.WriteEndObject();
         }
 
@@ -220,7 +227,7 @@ internal static class FleetMessages
             return ParsedMessage.Refused("a command is malformed");
         }
 
-        return new ParsedMessage(null, null, new CommandMessage(breaker, parsedCommand, id, at, by), null);
+        return new ParsedMessage(null, null, new CommandMessage(breaker, parsedCommand, id, at, by, Number(root, "incarnation") ?? 0), null);
     }
 
     private static bool TryParseState(string wire, out CircuitState state) => CircuitStateExtensions.TryParseWireName(wire, out state);

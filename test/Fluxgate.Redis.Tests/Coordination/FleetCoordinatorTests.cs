@@ -313,6 +313,24 @@ public sealed class FleetCoordinatorTests
     }
 
     [Fact]
+    public void Command_TheEchoOfACommandGivenByThisProcess_IsADuplicateHoweverLate_ButNotFromAnotherProcessOrStorage()
+    {
+        var coordinator = new FleetCoordinator("a", new QuorumRule(2, 0.5), TimeSpan.FromSeconds(3)) { Incarnation = 42 };
+        coordinator.Join("payments");
+        var first = new CommandMessage("payments", FleetCommand.Disable, "first", 0, "a", 42);
+        coordinator.Given(first);
+        for (var i = 0; i < 100; i++)
+        {
+            coordinator.Given(new CommandMessage("payments", FleetCommand.Reset, $"later-{i}", 0, "a", 42)); // its id long forgotten
+        }
+
+        Assert.Equal(CommandVerdict.Duplicate, coordinator.Command(first));
+        Assert.Equal(CommandVerdict.Apply, coordinator.Command(first with { Incarnation = 7 }));     // a's previous process
+        Assert.Equal(CommandVerdict.Apply, coordinator.Command(first with { Id = "old", Incarnation = 0 })); // an issuer that does not say
+        Assert.Equal(CommandVerdict.Apply, coordinator.Command(first with { Id = "stored" }, fromStorage: true, readAtVersion: coordinator.CommandVersion("payments")));
+    }
+
+    [Fact]
     public void Report_StampsTheIncarnation_AndItsRoundsGrow()
     {
         var coordinator = new FleetCoordinator("x", new QuorumRule(2, 0.5), TimeSpan.FromSeconds(3)) { Incarnation = 42 };

@@ -82,10 +82,19 @@ internal sealed class LoopbackTransport : IFleetTransport
     /// <summary>How many stores were made; with <see cref="StoresOnThePool"/>, counted on the pool just before the store completes.</summary>
     public int Stored => Volatile.Read(ref _stored);
 
+    /// <summary>Every command stored, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<byte[]> StoredPayloads { get; } = new();
+
     public Task StoreCommandAsync(string breaker, byte[] payload, CancellationToken cancellationToken) =>
-        StoresOnThePool
+        StoreCommandAsync(payload);
+
+    private Task StoreCommandAsync(byte[] payload)
+    {
+        StoredPayloads.Enqueue(payload);
+        return StoresOnThePool
             ? Task.Run(() => { Interlocked.Increment(ref _stored); }, CancellationToken.None)
             : Task.FromResult(Interlocked.Increment(ref _stored));
+    }
 
     public Task<FleetRecords> ReadRecordsAsync(string breaker, CancellationToken cancellationToken) =>
         Task.FromResult(new FleetRecords([], null));
