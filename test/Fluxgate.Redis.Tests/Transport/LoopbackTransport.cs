@@ -85,10 +85,7 @@ internal sealed class LoopbackTransport : IFleetTransport
     /// <summary>Every command stored, in order.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<byte[]> StoredPayloads { get; } = new();
 
-    public Task StoreCommandAsync(string breaker, byte[] payload, CancellationToken cancellationToken) =>
-        StoreCommandAsync(payload);
-
-    private Task StoreCommandAsync(byte[] payload)
+    public Task StoreCommandAsync(string breaker, byte[] payload, CancellationToken cancellationToken)
     {
         StoredPayloads.Enqueue(payload);
         return StoresOnThePool
