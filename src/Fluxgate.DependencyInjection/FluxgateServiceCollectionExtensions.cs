@@ -81,7 +81,8 @@ public static class FluxgateServiceCollectionExtensions
     /// <remarks>
     /// <para>
     /// Keys of a breaker: <c>Window</c>, <c>Tracker</c>, <c>Tripper</c>, <c>Retry</c>, <c>Permit</c> (expressions, see
-    /// <see cref="Tripper.Parse"/>) and <c>MaxHalfOpenCalls</c>. Keys and breaker names are matched ignoring case, as
+    /// <see cref="Tripper.Parse"/>), <c>MaxHalfOpenCalls</c> and <c>MeasureDurations</c> (<c>true</c> or <c>false</c>, see
+    /// <see cref="CircuitBreakerOptions.MeasureDurations"/>). Keys and breaker names are matched ignoring case, as
     /// everywhere in .NET configuration: <c>FLUXGATE__BREAKERS__PAYMENTS__WINDOW</c> configures the breaker <c>payments</c>.
     /// Every value is validated when the host starts (<c>ValidateOnStart</c>), and whenever a breaker's options are made: an
     /// unknown key or an invalid value is an <see cref="OptionsValidationException"/> whose failures each name the key's path,

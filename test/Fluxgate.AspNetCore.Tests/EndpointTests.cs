@@ -23,7 +23,11 @@ public sealed class EndpointTests : IAsyncLifetime
                 o.Tripper = Tripper.MinRequests(2) & Tripper.FailureRate(0.5);
                 o.Retry = Retry.Cooldown(TimeSpan.FromSeconds(60));
             });
-            services.AddCircuitBreaker("inventory", o => o.Window = new TimeWindow(TimeSpan.FromSeconds(10)));
+            services.AddCircuitBreaker("inventory", o =>
+            {
+                o.Window = new TimeWindow(TimeSpan.FromSeconds(10));
+                o.MeasureDurations = false;
+            });
             services.AddCircuitBreaker("partners/api.example.com:443", _ => { });
         }, _clock);
         _http = _server.Client();
@@ -64,7 +68,7 @@ public sealed class EndpointTests : IAsyncLifetime
         Assert.False(open.GetProperty("inFleet").GetBoolean());
         Assert.Contains("Retry=Cooldown(1m)", open.GetProperty("policy").GetString(), StringComparison.Ordinal);
         var window = open.GetProperty("window");
-        Assert.Equal(["total", "failures", "failureRate", "avgDurationMs"], window.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["total", "failures", "failureRate", "avgDurationMs", "durationsMeasured"], window.EnumerateObject().Select(p => p.Name));
         Assert.Equal(0, window.GetProperty("total").GetInt32());                         // cleared when the circuit opened
         var transition = Assert.Single(open.GetProperty("transitions").EnumerateArray());
         Assert.Equal(["from", "to", "cause", "at", "sequence", "total", "failures"], transition.EnumerateObject().Select(p => p.Name));
@@ -114,6 +118,21 @@ public sealed class EndpointTests : IAsyncLifetime
         Assert.Equal(2.0, json.RootElement.GetProperty("callsPerSecond").GetDouble());   // 20 calls in a 10 s window
         Assert.Equal(0.0, json.RootElement.GetProperty("failuresPerSecond").GetDouble());
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("retryAfter").ValueKind);
+    }
+
+    [Fact]
+    public async Task GetBreaker_BreakerThatDoesNotTimeItsCalls_SaysDurationsAreNotMeasured()
+    {
+        _server.Breaker("inventory").Execute(() => _clock.Advance(TimeSpan.FromMilliseconds(40)));
+        _server.Breaker("payments").Execute(() => _clock.Advance(TimeSpan.FromMilliseconds(40)));
+
+        using var untimed = JsonDocument.Parse(await _http.GetStringAsync("fluxgate/api/breakers/inventory"));
+        using var timed = JsonDocument.Parse(await _http.GetStringAsync("fluxgate/api/breakers/payments"));
+
+        var window = untimed.RootElement.GetProperty("window");
+        Assert.Equal((1, JsonValueKind.Null, false), (window.GetProperty("total").GetInt32(), window.GetProperty("avgDurationMs").ValueKind, window.GetProperty("durationsMeasured").GetBoolean()));
+        window = timed.RootElement.GetProperty("window");
+        Assert.Equal((1, 40.0, true), (window.GetProperty("total").GetInt32(), window.GetProperty("avgDurationMs").GetDouble(), window.GetProperty("durationsMeasured").GetBoolean()));
     }
 
     [Fact]

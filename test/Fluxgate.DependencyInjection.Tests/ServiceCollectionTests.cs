@@ -95,7 +95,7 @@ public sealed class ServiceCollectionTests : IDisposable
                     "Retry": "Backoff(10s, 2.0, 300s, 0.1)",
                     "Permit": "RampUp(0.1, 0.5, 60s)",
                     "MaxHalfOpenCalls": 5 },
-                "search": { "Tripper": "FailureStreak(2)" } } } }
+                "search": { "Tripper": "FailureStreak(2)", "MeasureDurations": false } } } }
             """)).Build();
         var sp = Build(s => s.AddCircuitBreakers(configuration.GetSection("Fluxgate")));
 
@@ -107,6 +107,8 @@ public sealed class ServiceCollectionTests : IDisposable
         Assert.Equal("Backoff(10s, 2, 5m, 0.1)", options.Retry.ToString());
         Assert.Equal("RampUp(0.1, 0.5, 1m)", options.Permit.ToString());
         Assert.Equal(5, options.MaxHalfOpenCalls);
+        Assert.True(options.MeasureDurations);
+        Assert.False(sp.GetRequiredService<IOptionsMonitor<CircuitBreakerOptions>>().Get("search").MeasureDurations);
 
         var search = sp.GetRequiredKeyedService<CircuitBreaker>("search");
         search.Execute(() => throw new InvalidOperationException(), _ => 0);   // defaults: Tracker.All()
@@ -147,7 +149,15 @@ public sealed class ServiceCollectionTests : IDisposable
         },
         {
             """{ "Tripped": "FailureRate(0.5)" }""",
-            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:Tripped': Unknown key; expected one of Window, Tracker, Tripper, Retry, Permit, MaxHalfOpenCalls."
+            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:Tripped': Unknown key; expected one of Window, Tracker, Tripper, Retry, Permit, MaxHalfOpenCalls, MeasureDurations."
+        },
+        {
+            """{ "MeasureDurations": "sometimes" }""",
+            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:MeasureDurations' = 'sometimes': Expected true or false."
+        },
+        {
+            """{ "Tripper": "MinRequests(10) & SlowRate(0.5, 2s)", "MeasureDurations": false }""",
+            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:MeasureDurations' = 'False': The tripper (MinRequests(10) & SlowRate(0.5, 2s)) decides on call durations (AvgLatency or SlowRate), which a breaker that does not time its calls cannot give it; set MeasureDurations to true or use a tripper that reads no durations."
         },
         {
             """{ "Tripper": { "Min": 5 } }""",

@@ -62,7 +62,8 @@ internal static class BreakerReading
         metric.TotalCount,
         metric.FailureCount,
         metric.FailureRate is { } rate ? Math.Round(rate, 4) : null,
-        metric.AvgDuration is { } average ? Math.Round(average.TotalMilliseconds, 3) : null);
+        metric.AvgDuration is { } average ? Math.Round(average.TotalMilliseconds, 3) : null,
+        metric.DurationsMeasured);
 
     public static TransitionDto Transition(Signal signal) => new(
         signal.OldState.ToWireName(),

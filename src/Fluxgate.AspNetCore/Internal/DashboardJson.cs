@@ -25,7 +25,7 @@ internal sealed record BreakerDto(
     TransitionDto[] Transitions);
 
 /// <summary>The window's figures at the moment of reading.</summary>
-internal sealed record WindowDto(int Total, int Failures, double? FailureRate, double? AvgDurationMs);
+internal sealed record WindowDto(int Total, int Failures, double? FailureRate, double? AvgDurationMs, bool DurationsMeasured);
 
 /// <summary>One transition: what a breaker's <see cref="CircuitBreakerInfo.RecentTransitions"/> keeps.</summary>
 internal sealed record TransitionDto(string From, string To, string Cause, DateTime At, long Sequence, int Total, int Failures);

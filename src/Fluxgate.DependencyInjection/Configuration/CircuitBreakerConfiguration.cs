@@ -15,7 +15,7 @@ namespace Fluxgate.DependencyInjection;
 internal static class CircuitBreakerConfiguration
 {
     /// <summary>The keys of a breaker's section, matched ignoring case as <c>IConfiguration</c> matches keys.</summary>
-    public static readonly string[] Keys = ["Window", "Tracker", "Tripper", "Retry", "Permit", "MaxHalfOpenCalls"];
+    public static readonly string[] Keys = ["Window", "Tracker", "Tripper", "Retry", "Permit", "MaxHalfOpenCalls", "MeasureDurations"];
 
     /// <summary>Sets the options from the valid keys present in <paramref name="section"/> (absent or invalid keys keep their values).</summary>
     /// <returns>The errors, each naming the key's path, its value and the rule; empty when the section is valid.</returns>
@@ -54,6 +54,24 @@ internal static class CircuitBreakerConfiguration
             else
             {
                 errors.Add(ConfigurationError.Format(max.Path, text, "Expected a whole number of at least 1"));
+            }
+        }
+
+        var measure = section.GetSection("MeasureDurations");
+        if (measure.Value is { } flag)
+        {
+            if (bool.TryParse(flag.Trim(), out var timed))
+            {
+                options.MeasureDurations = timed;
+                if (!timed && options.Tripper.ReadsDurations())
+                {
+                    // The breaker would refuse these options; said here, with both keys, rather than as its exception.
+                    errors.Add(ConfigurationError.Format(measure.Path, flag, $"The tripper ({options.Tripper}) decides on call durations (AvgLatency or SlowRate), which a breaker that does not time its calls cannot give it; set {measure.Key} to true or use a tripper that reads no durations"));
+                }
+            }
+            else
+            {
+                errors.Add(ConfigurationError.Format(measure.Path, flag, "Expected true or false"));
             }
         }
 

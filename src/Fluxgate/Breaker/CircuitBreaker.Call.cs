@@ -22,6 +22,11 @@ public sealed partial class CircuitBreaker
     public CircuitBreakerCall BeginCall()
     {
         var period = _period;
+        if (period.State is CircuitState.Closed or CircuitState.MetricsOnly or CircuitState.Disabled)
+        {
+            return new CircuitBreakerCall(this, period, period.TimesCalls ? _timeProvider.GetTimestamp() : NoTimestamp, NoProbe, isPermitted: true, enteredHalfOpen: false);
+        }
+
         if (period.State == CircuitState.ForcedOpen)
         {
             CountRejection();
@@ -29,10 +34,6 @@ public sealed partial class CircuitBreaker
         }
 
         var start = _timeProvider.GetTimestamp();
-        if (period.State is CircuitState.Closed or CircuitState.MetricsOnly or CircuitState.Disabled)
-        {
-            return new CircuitBreakerCall(this, period, start, NoProbe, isPermitted: true, enteredHalfOpen: false);
-        }
 
         var enteredHalfOpen = false;
         if (!TryEnterSlow(ref period, start, ref enteredHalfOpen))

@@ -43,6 +43,9 @@ public sealed partial class CircuitBreaker
     /// <summary>The lease of calls the breaker runs itself: they always report their outcome.</summary>
     private const long NoProbe = 0;
 
+    /// <summary>The "when" of a call the breaker did not time (<see cref="CircuitBreakerOptions.MeasureDurations"/> off): no clock was read.</summary>
+    internal const long NoTimestamp = long.MinValue;
+
     // Calls admitted while half-open (in any half-open period) that have not finished yet; updated with Interlocked.
     private int _halfOpenInFlight;
 
@@ -87,18 +90,18 @@ public sealed partial class CircuitBreaker
         lock (_lock)
         {
             var period = _period;
-            return new CircuitBreakerInfo(period.State, period.ChangedAt, _guarded.Reopens, _guarded.ConsecutiveFailures, period.Parts.Window.GetMetric(now), period.Cause, period.Sequence, period.RecentTransitions, period.Parts.Policy, RetryAfter(period, now));
+            return new CircuitBreakerInfo(period.State, period.ChangedAt, _guarded.Reopens, _guarded.ConsecutiveFailures, Report(period.Parts, period.Parts.Window.GetMetric(now)), period.Cause, period.Sequence, period.RecentTransitions, period.Parts.Policy, RetryAfter(period, now));
         }
     }
 
     /// <summary>
-    /// Replaces the breaker's window, tracker, result tracker, tripper, retry, permit and
-    /// <see cref="CircuitBreakerOptions.MaxHalfOpenCalls"/> with those of <paramref name="options"/> (used by
+    /// Replaces the breaker's window, tracker, result tracker, tripper, retry, permit,
+    /// <see cref="CircuitBreakerOptions.MaxHalfOpenCalls"/> and <see cref="CircuitBreakerOptions.MeasureDurations"/> with those of <paramref name="options"/> (used by
     /// configuration reload), keeping its state, the timing of that state, its reopens and failure streak.
     /// </summary>
     /// <param name="options">The new parts. Its window must be a new instance.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The options name another breaker, or their window already serves a breaker.</exception>
+    /// <exception cref="ArgumentException">The options name another breaker, their window already serves a breaker, or their tripper reads durations the options do not measure.</exception>
     /// <remarks>
     /// The current state period ends silently (no transition, no signal) and a new one begins in the same
     /// state with the new parts and an empty window: outcomes of calls admitted before are discarded, as at
@@ -167,6 +170,13 @@ public sealed partial class CircuitBreaker
     private bool TryEnter(out Period period, out long start)
     {
         period = _period;
+        if (period.State is CircuitState.Closed or CircuitState.MetricsOnly or CircuitState.Disabled)
+        {
+            // Admission needs no time here: the clock is read only to time the call.
+            start = period.TimesCalls ? _timeProvider.GetTimestamp() : NoTimestamp;
+            return true;
+        }
+
         if (period.State == CircuitState.ForcedOpen)
         {
             // Nothing to time and nothing to wait for: reject without reading the clock.
@@ -176,7 +186,7 @@ public sealed partial class CircuitBreaker
 
         start = _timeProvider.GetTimestamp();
         var transitioned = false;
-        return period.State is CircuitState.Closed or CircuitState.MetricsOnly or CircuitState.Disabled || TryEnterSlow(ref period, start, ref transitioned);
+        return TryEnterSlow(ref period, start, ref transitioned);
     }
 
     /// <summary>Admits or rejects a call outside the closed state; <paramref name="transitioned"/> becomes true when this call's admission moved the circuit from open to half-open.</summary>
@@ -270,14 +280,25 @@ public sealed partial class CircuitBreaker
 
     private CircuitState? Complete(Period period, long start, CallOutcome outcome, long probe)
     {
-        var end = start;
+        var elapsed = 0L;
         CircuitState? entered = null;
         try
         {
-            end = _timeProvider.GetTimestamp();
+            long end;
+            if (period.TimesCalls)
+            {
+                end = _timeProvider.GetTimestamp();
+                elapsed = end - start;
+            }
+            else
+            {
+                // Untimed: the clock is read only for a window that places outcomes in time (a transition reads it itself).
+                end = outcome != CallOutcome.Ignored && period.Parts.Window.ReadsTimestamps ? _timeProvider.GetTimestamp() : NoTimestamp;
+            }
+
             if (outcome != CallOutcome.Ignored)
             {
-                entered = Record(period, outcome == CallOutcome.Failure, end - start, end);
+                entered = Record(period, outcome == CallOutcome.Failure, elapsed, end);
             }
         }
         finally
@@ -287,7 +308,7 @@ public sealed partial class CircuitBreaker
 
         if (BreakerTelemetry.CallsEnabled)
         {
-            _telemetry.Completed(outcome, ToTimeSpan(end - start));
+            _telemetry.Completed(outcome, period.TimesCalls ? ToTimeSpan(elapsed) : null);
         }
 
         return entered;
@@ -345,6 +366,10 @@ public sealed partial class CircuitBreaker
     }
 
     /// <summary>Records an outcome of a call admitted in <paramref name="period"/>; returns the state it moved the circuit into, if any.</summary>
+    /// <param name="period">The period that admitted the call.</param>
+    /// <param name="failure">Whether it failed.</param>
+    /// <param name="elapsed">Its duration in timestamp ticks; 0 when not timed.</param>
+    /// <param name="end">When it ended, or <see cref="NoTimestamp"/> when the clock was not read.</param>
     private CircuitState? Record(Period period, bool failure, long elapsed, long end)
     {
         bool deliver;
@@ -427,8 +452,9 @@ public sealed partial class CircuitBreaker
 
         // The transition reads the window again for its evidence (the same figures: nothing changed under the lock). Not
         // handed over from the evaluation: a metric passed out of it lives in this frame on every record, not only on the
-        // rare transition (docs/benchmarks.md, the closed call before and after the API review).
-        Transition_NeedsLock(next, end, cause);
+        // rare transition (docs/benchmarks.md, the closed call before and after the API review). An untimed call read no
+        // clock, but the new period's start (an open circuit's wait) needs the time.
+        Transition_NeedsLock(next, end == NoTimestamp ? _timeProvider.GetTimestamp() : end, cause);
         return true;
     }
 
@@ -451,7 +477,7 @@ public sealed partial class CircuitBreaker
 
         try
         {
-            trip = parts.Tripper.Evaluate(new CallContext(metric.WatchingSlowThresholds(parts.Thresholds), state, _guarded.ConsecutiveFailures));
+            trip = parts.Tripper.Evaluate(new CallContext(Report(parts, metric.WatchingSlowThresholds(parts.Thresholds)), state, _guarded.ConsecutiveFailures));
         }
         catch (Exception exception)
         {
@@ -517,7 +543,7 @@ public sealed partial class CircuitBreaker
         try
         {
             // The figures the period ended with: the window is cleared next, and listeners and coordinators want to know why.
-            evidence = parts.Window.GetMetric(now);
+            evidence = Report(parts, parts.Window.GetMetric(now));
         }
 #pragma warning disable CA1031 // Reported; the transition goes on without the figures.
         catch (Exception exception)
@@ -665,8 +691,19 @@ public sealed partial class CircuitBreaker
         return ticks >= long.MaxValue / 2 ? long.MaxValue / 2 : Saturating.ToInt64(ticks);
     }
 
+    /// <summary>Returns a window's snapshot as the breaker reports it: durations marked unmeasured when it does not time its calls.</summary>
+    private static Metric Report(Parts parts, Metric metric) => parts.MeasureDurations ? metric : metric.WithoutDurations();
+
     private Parts CreateParts(CircuitBreakerOptions options)
     {
+        if (!options.MeasureDurations && options.Tripper.ReadsDurations())
+        {
+            // Checked before the window is taken, so a rejected configuration leaves it free for a corrected one.
+            throw new ArgumentException(
+                $"The Tripper ({options.Tripper}) decides on call durations (AvgLatency or SlowRate), but MeasureDurations is false, so breaker '{Name}' would not time its calls: set CircuitBreakerOptions.MeasureDurations to true, or use a tripper that reads no durations.",
+                nameof(options));
+        }
+
         var window = options.Window;
         var thresholds = SlowThresholdSet.ForBreaker(options.Tripper.SlowThresholdTicks());
         if (window.TryAttach(this, _timeProvider, thresholds) is { } owner)
@@ -686,11 +723,11 @@ public sealed partial class CircuitBreaker
             window.TryAttach(this, _timeProvider, thresholds);
         }
 
-        return new Parts(window, thresholds, options.Tracker, options.ResultTracker, options.Tripper, options.Retry, options.Permit, options.MaxHalfOpenCalls, options.ProbeLease);
+        return new Parts(window, thresholds, options.Tracker, options.ResultTracker, options.Tripper, options.Retry, options.Permit, options.MaxHalfOpenCalls, options.ProbeLease, options.MeasureDurations);
     }
 
     /// <summary>The components a period decides with; replaced as a whole by <see cref="Reconfigure"/>.</summary>
-    internal sealed record Parts(Window Window, SlowThresholdSet Thresholds, Tracker Tracker, ResultTracker? ResultTracker, Tripper Tripper, Retry Retry, Permit Permit, int MaxHalfOpenCalls, TimeSpan ProbeLease)
+    internal sealed record Parts(Window Window, SlowThresholdSet Thresholds, Tracker Tracker, ResultTracker? ResultTracker, Tripper Tripper, Retry Retry, Permit Permit, int MaxHalfOpenCalls, TimeSpan ProbeLease, bool MeasureDurations)
     {
         private string? _policy;
 
@@ -705,7 +742,10 @@ public sealed partial class CircuitBreaker
                 text += $"ResultTracker={Print(resultTracker)}; ";
             }
 
-            return text + string.Create(CultureInfo.InvariantCulture, $"Tripper={Print(Tripper)}; Retry={Print(Retry)}; Permit={Print(Permit)}; MaxHalfOpenCalls={MaxHalfOpenCalls}");
+            text += string.Create(CultureInfo.InvariantCulture, $"Tripper={Print(Tripper)}; Retry={Print(Retry)}; Permit={Print(Permit)}; MaxHalfOpenCalls={MaxHalfOpenCalls}");
+
+            // Written only when off, as configuration writes it: the policies of breakers that time their calls read as before.
+            return MeasureDurations ? text : text + "; MeasureDurations=false";
         }
 
         /// <summary>A part's own text; a custom part whose ToString throws or returns nothing prints its type's name.</summary>
@@ -735,6 +775,9 @@ public sealed partial class CircuitBreaker
             : this(CircuitState.Closed, startedAt, changedAt, 0, parts, 0, TransitionCause.None, 0, [])
         {
         }
+
+        /// <summary>Whether calls admitted in the period are timed (<see cref="Parts.MeasureDurations"/>), here to spare the hot path a read of the parts.</summary>
+        public readonly bool TimesCalls = parts.MeasureDurations;
 
         /// <summary>Half-open only: how long a probe taken by <see cref="BeginCall"/> may go unreported before its slot is reclaimed, in timestamp ticks; −1 for never.</summary>
         public readonly long ProbeLeaseTicks = probeLeaseTicks;

@@ -157,6 +157,23 @@ public sealed class CircuitBreakerOptions
         }
     }
 
+    /// <summary>
+    /// Gets or sets whether the breaker times each call: the durations <c>AvgLatency</c> and <c>SlowRate</c> trippers decide on,
+    /// <see cref="Metric.TotalDuration"/> and <see cref="Metric.AvgDuration"/> report and the
+    /// <c>fluxgate.circuit_breaker.call.duration</c> histogram records.
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="true"/>. When <see langword="false"/>, a call admitted while closed (or
+    /// metrics-only) reads no clock with a <see cref="CountWindow"/> and reads it once, when the call ends, with a
+    /// <see cref="TimeWindow"/> or a custom window: timing costs two clock reads per call, which on a busy breaker is most of
+    /// its cost (docs/benchmarks.md). Durations are then reported as not measured, not as zero:
+    /// <see cref="Metric.DurationsMeasured"/> is <see langword="false"/>, <see cref="Metric.AvgDuration"/> is
+    /// <see langword="null"/>, windows record a zero duration, and the histogram records nothing (the calls counter still
+    /// counts every call). A breaker whose tripper reads durations (<see cref="Tripper.ReadsDurations"/>) cannot be created
+    /// or reconfigured with <see langword="false"/>.
+    /// </value>
+    public bool MeasureDurations { get; set; } = true;
+
     /// <summary>Gets the listeners that receive the breaker's state transitions; <c>Listeners = { a, b }</c> adds to it.</summary>
     public ListenerCollection Listeners { get; } = [];
 

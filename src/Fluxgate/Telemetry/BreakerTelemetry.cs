@@ -24,7 +24,8 @@ internal sealed class BreakerTelemetry(string circuitName)
     public static bool CallsEnabled => FluxgateMeter.Calls.Enabled || FluxgateMeter.CallDuration.Enabled;
 
 #pragma warning disable CA1031 // See the class remarks: a meter listener's exception is reported, never thrown.
-    public void Completed(CallOutcome outcome, TimeSpan duration)
+    /// <summary>Counts a finished call and records its duration; <paramref name="duration"/> is <see langword="null"/> for an untimed call, which the histogram does not see.</summary>
+    public void Completed(CallOutcome outcome, TimeSpan? duration)
     {
         var tag = outcome switch
         {
@@ -35,7 +36,10 @@ internal sealed class BreakerTelemetry(string circuitName)
         try
         {
             FluxgateMeter.Calls.Add(1, _name, tag);
-            FluxgateMeter.CallDuration.Record(duration.TotalSeconds, _name, tag);
+            if (duration is { } measured)
+            {
+                FluxgateMeter.CallDuration.Record(measured.TotalSeconds, _name, tag);
+            }
         }
         catch (Exception exception)
         {

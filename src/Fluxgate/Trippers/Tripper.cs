@@ -20,9 +20,10 @@ namespace Fluxgate;
 /// </remarks>
 public abstract class Tripper
 {
-    // The children GetChildren returns by default, and the SlowRate thresholds of the tree, found once.
+    // The children GetChildren returns by default, and what the breaker asks of the tree, found once.
     private readonly Tripper[] _children = [];
     private long[]? _slowThresholdTicks;
+    private bool? _readsDurations;
 
     /// <summary>Initializes a tripper.</summary>
     protected Tripper()
@@ -199,13 +200,37 @@ public abstract class Tripper
     /// <returns>The thresholds; empty when the tree has no <c>SlowRate</c>.</returns>
     public IReadOnlyList<TimeSpan> GetSlowThresholds() => [.. SlowThresholdTicks().Select(static t => new TimeSpan(t))];
 
+    /// <summary>Returns whether a tripper in this tree decides on call durations (an <c>AvgLatency</c> or a <c>SlowRate</c>), so it needs a breaker that measures them (<see cref="CircuitBreakerOptions.MeasureDurations"/>).</summary>
+    /// <returns><see langword="true"/> when the tree holds an <c>AvgLatency</c> or a <c>SlowRate</c>; custom trippers that read <see cref="Metric.AvgDuration"/> themselves are not detected.</returns>
+    public bool ReadsDurations() => _readsDurations ??= Walk(this).Any(static node => node is AvgLatencyTripper or SlowRateTripper);
+
     /// <summary>The distinct <c>SlowRate</c> thresholds of the tree, in ticks, ascending; walked once per tripper and kept (many breakers share a policy).</summary>
     internal long[] SlowThresholdTicks() => _slowThresholdTicks ??= CollectSlowThresholds(this);
 
     private static long[] CollectSlowThresholds(Tripper root)
     {
-        // Iterative walk with a visited set: a user-written GetChildren may share nodes or even form a cycle.
         List<long>? found = null;
+        foreach (var node in Walk(root))
+        {
+            if (node is SlowRateTripper slow)
+            {
+                (found ??= []).Add(slow.Threshold.Ticks);
+            }
+        }
+
+        if (found is null)
+        {
+            return [];
+        }
+
+        found.Sort();
+        return [.. found.Distinct()];
+    }
+
+    /// <summary>Every node of the tree once, the root first.</summary>
+    private static IEnumerable<Tripper> Walk(Tripper root)
+    {
+        // Iterative walk with a visited set: a user-written GetChildren may share nodes or even form a cycle.
         var visited = new HashSet<Tripper>(ReferenceEqualityComparer.Instance);
         var pending = new Stack<Tripper>();
         pending.Push(root);
@@ -217,11 +242,7 @@ public abstract class Tripper
                 continue;
             }
 
-            if (node is SlowRateTripper slow)
-            {
-                (found ??= []).Add(slow.Threshold.Ticks);
-            }
-
+            yield return node;
             foreach (var child in node.GetChildren() ?? [])
             {
                 if (child is not null)
@@ -230,14 +251,6 @@ public abstract class Tripper
                 }
             }
         }
-
-        if (found is null)
-        {
-            return [];
-        }
-
-        found.Sort();
-        return [.. found.Distinct()];
     }
 
     private sealed class StateTripper(CircuitState state) : Tripper

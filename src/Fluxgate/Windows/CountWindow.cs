@@ -69,6 +69,9 @@ public sealed class CountWindow : Window
     }
 
     /// <inheritdoc/>
+    internal override bool ReadsTimestamps => false;
+
+    /// <inheritdoc/>
     internal override Metric GetMetric(long timestamp) => Snapshot();
 
     /// <inheritdoc/>

@@ -20,6 +20,10 @@ public readonly struct Metric : IEquatable<Metric>
 
     // Set only on the snapshot a tripper evaluates: notes thresholds asked for but not counted (see WatchingSlowThresholds).
     private readonly SlowThresholdSet? _watcher;
+
+    // Set by a breaker that does not time its calls (CircuitBreakerOptions.MeasureDurations false): the default, false,
+    // keeps every snapshot a custom window builds a measured one.
+    private readonly bool _unmeasured;
     private readonly int _slow0;
     private readonly int _slow1;
     private readonly int _slow2;
@@ -115,12 +119,16 @@ public readonly struct Metric : IEquatable<Metric>
     }
 
     /// <summary>Returns this snapshot for a tripper to evaluate: asking it for a threshold it does not count is noted in <paramref name="watcher"/>.</summary>
-    internal Metric WatchingSlowThresholds(SlowThresholdSet watcher) => new(this, watcher);
+    internal Metric WatchingSlowThresholds(SlowThresholdSet watcher) => new(this, watcher, _unmeasured);
 
-    private Metric(Metric snapshot, SlowThresholdSet watcher)
+    /// <summary>Returns this snapshot as a breaker that does not time its calls reports it: durations not measured.</summary>
+    internal Metric WithoutDurations() => new(this, _watcher, unmeasured: true);
+
+    private Metric(Metric snapshot, SlowThresholdSet? watcher, bool unmeasured)
     {
         this = snapshot;
         _watcher = watcher;
+        _unmeasured = unmeasured;
     }
 
     /// <summary>Gets the number of recorded calls.</summary>
@@ -129,11 +137,14 @@ public readonly struct Metric : IEquatable<Metric>
     /// <summary>Gets the number of recorded failures.</summary>
     public int FailureCount { get; }
 
-    /// <summary>Gets the sum of the recorded calls' durations, failures included.</summary>
+    /// <summary>Gets the sum of the recorded calls' durations, failures included; zero when durations are not measured (<see cref="DurationsMeasured"/>).</summary>
     public TimeSpan TotalDuration { get; }
 
-    /// <summary>Gets <see cref="TotalDuration"/> divided by <see cref="TotalCount"/>, or <see langword="null"/> when the window is empty.</summary>
-    public TimeSpan? AvgDuration => TotalCount == 0 ? null : new TimeSpan(TotalDuration.Ticks / TotalCount);
+    /// <summary>Gets <see cref="TotalDuration"/> divided by <see cref="TotalCount"/>, or <see langword="null"/> when the window is empty or durations are not measured.</summary>
+    public TimeSpan? AvgDuration => TotalCount == 0 || _unmeasured ? null : new TimeSpan(TotalDuration.Ticks / TotalCount);
+
+    /// <summary>Gets whether the breaker timed the calls this snapshot holds: <see langword="false"/> for one whose <see cref="CircuitBreakerOptions.MeasureDurations"/> is off.</summary>
+    public bool DurationsMeasured => !_unmeasured;
 
     /// <summary>Gets <see cref="FailureCount"/> divided by <see cref="TotalCount"/>, or <see langword="null"/> when the window is empty.</summary>
     public double? FailureRate => TotalCount == 0 ? null : (double)FailureCount / TotalCount;
@@ -168,7 +179,7 @@ public readonly struct Metric : IEquatable<Metric>
     /// <inheritdoc/>
     public bool Equals(Metric other)
     {
-        if (TotalCount != other.TotalCount || FailureCount != other.FailureCount || TotalDuration != other.TotalDuration)
+        if (TotalCount != other.TotalCount || FailureCount != other.FailureCount || TotalDuration != other.TotalDuration || _unmeasured != other._unmeasured)
         {
             return false;
         }
@@ -207,7 +218,8 @@ public readonly struct Metric : IEquatable<Metric>
         var text = string.Create(CultureInfo.InvariantCulture, $"total={TotalCount} failures={FailureCount}");
         if (TotalCount > 0)
         {
-            text += string.Create(CultureInfo.InvariantCulture, $" ({FailureRate * 100:0.#}%) avg={Syntax.Duration(AvgDuration!.Value)}");
+            text += string.Create(CultureInfo.InvariantCulture, $" ({FailureRate * 100:0.#}%)");
+            text += AvgDuration is { } average ? $" avg={Syntax.Duration(average)}" : " avg=unmeasured";
         }
 
         if (_thresholds is { Count: > 0 } thresholds)
@@ -222,13 +234,13 @@ public readonly struct Metric : IEquatable<Metric>
         return text;
     }
 
-    /// <summary>Compares two snapshots by counts, duration and slow counts.</summary>
+    /// <summary>Compares two snapshots by counts, duration (and whether it was measured) and slow counts.</summary>
     /// <param name="left">The first snapshot.</param>
     /// <param name="right">The second snapshot.</param>
     /// <returns><see langword="true"/> when they are equal.</returns>
     public static bool operator ==(Metric left, Metric right) => left.Equals(right);
 
-    /// <summary>Compares two snapshots by counts, duration and slow counts.</summary>
+    /// <summary>Compares two snapshots by counts, duration (and whether it was measured) and slow counts.</summary>
     /// <param name="left">The first snapshot.</param>
     /// <param name="right">The second snapshot.</param>
     /// <returns><see langword="true"/> when they differ.</returns>

@@ -70,7 +70,7 @@ public abstract class Window
 
     /// <summary>Adds one call outcome to the window.</summary>
     /// <param name="isFailure"><see langword="true"/> for a tracked failure, <see langword="false"/> for a success.</param>
-    /// <param name="duration">The measured duration of the call, failures included; never negative.</param>
+    /// <param name="duration">The measured duration of the call, failures included; never negative; zero when the breaker does not time its calls (<see cref="CircuitBreakerOptions.MeasureDurations"/>).</param>
     /// <param name="timestamp">When the call ended, as a <see cref="System.TimeProvider.GetTimestamp"/> value of <see cref="TimeProvider"/>.</param>
     protected abstract void Record(bool isFailure, TimeSpan duration, long timestamp);
 
@@ -87,6 +87,13 @@ public abstract class Window
     protected virtual void OnAttached()
     {
     }
+
+    /// <summary>
+    /// Gets whether the window reads the timestamps it is given. A breaker that does not time its calls reads the clock for
+    /// a window that does; for one that does not (a <see cref="CountWindow"/>) it reads none, and passes
+    /// <see cref="CircuitBreaker.NoTimestamp"/>. Custom windows are always given the time.
+    /// </summary>
+    internal virtual bool ReadsTimestamps => true;
 
     /// <summary>Returns a snapshot at <paramref name="timestamp"/>, so the hot path reads the clock once per call.</summary>
     internal virtual Metric GetMetric(long timestamp) => GetMetric();

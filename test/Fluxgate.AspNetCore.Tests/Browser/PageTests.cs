@@ -68,10 +68,12 @@ public sealed class PageTests(BrowserFixture browser) : IAsyncLifetime
         var server = await StartAsync(services =>
         {
             services.AddCircuitBreaker("payments", _ => { });
-            services.AddCircuitBreaker("inventory", _ => { });
+            services.AddCircuitBreaker("inventory", o => o.MeasureDurations = false);
             services.AddCircuitBreaker("partners/api.example.com:443", _ => { });
             services.AddFluxgateDashboard(o => o.Breakers.Add(handMade));
         });
+        server.Breaker("payments").Execute(() => 1);
+        server.Breaker("inventory").Execute(() => 1);
 
         var page = await OpenAsync(server);
 
@@ -80,6 +82,9 @@ public sealed class PageTests(BrowserFixture browser) : IAsyncLifetime
         var names = await cards.EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.name).sort()");
         Assert.Equal(["inventory", "legacy-soap", "partners/api.example.com:443", "payments"], names);
         await Expect(page.Locator("#counts")).ToHaveTextAsync("4 closed");
+        await Expect(Card(page, "inventory").Locator(".line.window")).ToContainTextAsync("0/1 failed");
+        await Expect(Card(page, "inventory").Locator(".line.window")).ToContainTextAsync("· durations not measured");
+        await Expect(Card(page, "payments").Locator(".line.window")).ToContainTextAsync("· avg ");
     }
 
     [Fact]

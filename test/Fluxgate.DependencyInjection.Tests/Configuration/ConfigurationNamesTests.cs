@@ -115,7 +115,7 @@ public sealed class ConfigurationNamesTests : IDisposable
         _provider = new ServiceCollection().AddCircuitBreakers(configuration.GetSection("Fluxgate")).BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => _provider.GetRequiredKeyedService<CircuitBreaker>("payments"));
-        Assert.Equal($"Fluxgate configuration, 'Fluxgate:Breakers:payments:{key}': Unknown key; expected one of Window, Tracker, Tripper, Retry, Permit, MaxHalfOpenCalls.", Assert.Single(error.Failures));
+        Assert.Equal($"Fluxgate configuration, 'Fluxgate:Breakers:payments:{key}': Unknown key; expected one of Window, Tracker, Tripper, Retry, Permit, MaxHalfOpenCalls, MeasureDurations.", Assert.Single(error.Failures));
     }
 
     [Fact]

@@ -60,6 +60,7 @@ public class ModelBasedTests(ITestOutputHelper output)
         from rampInitial in Gen.OneOfConst(0.1, 0.5, 1.0)
         from rampSeconds in Gen.Int[1, 60]
         from maxHalfOpen in Gen.Int[1, 3]
+        from timing in Gen.Int[0, 2]
         from seed in Gen.Int
         select new ModelConfig(
             tripper,
@@ -74,7 +75,8 @@ public class ModelBasedTests(ITestOutputHelper output)
             1.0,
             TimeSpan.FromSeconds(rampSeconds),
             maxHalfOpen,
-            seed);
+            seed,
+            MeasureDurations: timing != 0 || ModelConfig.ReadsDurations(tripper));
 
     internal static readonly Gen<Op> OpGen = Gen.Frequency(
         (30, Gen.Int[0, 250].Select(ms => new Op(OpKind.Success, ms, 0, Outcome.Success))),
@@ -323,6 +325,8 @@ public class ModelBasedTests(ITestOutputHelper output)
             Check(expected.Total, info.Metrics.TotalCount, "total count", step, op);
             Check(expected.Failures, info.Metrics.FailureCount, "failure count", step, op);
             Check(expected.DurationTicks, info.Metrics.TotalDuration.Ticks, "total duration", step, op);
+            Check(config.MeasureDurations, info.Metrics.DurationsMeasured, "durations measured", step, op);
+            Check(config.MeasureDurations && expected.Total > 0 ? new TimeSpan(expected.DurationTicks / expected.Total) : (TimeSpan?)null, info.Metrics.AvgDuration, "average duration", step, op);
             Check(config.TripperIndex == 1 ? expected.Slow : 0, info.Metrics.SlowCount(ModelConfig.SlowThreshold), "slow count", step, op);
             Check(model.Transitions.Count, listener.Signals.Count, "signals delivered", step, op);
             Check(model.Cause, info.Cause, "cause", step, op);

@@ -14,7 +14,8 @@ internal sealed record ModelConfig(
     double RampFinal,
     TimeSpan RampDuration,
     int MaxHalfOpenCalls,
-    int Seed)
+    int Seed,
+    bool MeasureDurations = true)
 {
     public static readonly TimeSpan SlowThreshold = TimeSpan.FromMilliseconds(100);
 
@@ -40,6 +41,9 @@ internal sealed record ModelConfig(
 
     public static int TripperCount => Trippers.Length;
 
+    /// <summary>Whether tripper <paramref name="index"/> decides on durations (so it needs a breaker that measures them).</summary>
+    public static bool ReadsDurations(int index) => Trippers[index].Real().ReadsDurations();
+
     public bool Trip(ModelMetrics metrics, CircuitState state, int streak) => Trippers[TripperIndex].Model(metrics, state, streak);
 
     public CircuitBreakerOptions ToOptions(TimeProvider clock) => new()
@@ -52,12 +56,13 @@ internal sealed record ModelConfig(
         Retry = RetryNever ? Retry.Never() : Retry.Backoff(RetryInitial, RetryMultiplier, RetryMax, Jitter, new Random(Seed + 1)),
         Permit = Permit.RampUp(RampInitial, RampFinal, RampDuration, new Random(Seed)),
         MaxHalfOpenCalls = MaxHalfOpenCalls,
+        MeasureDurations = MeasureDurations,
     };
 
     public override string ToString() =>
         $"tripper={Trippers[TripperIndex].Text} window={(TimeWindowSeconds > 0 ? $"Time({TimeWindowSeconds}s)" : $"Count({CountWindowSize})")} " +
         $"retry={(RetryNever ? "Never" : $"Backoff({RetryInitial.TotalSeconds}s, {RetryMultiplier}, {RetryMax.TotalSeconds}s, {Jitter})")} " +
-        $"permit=RampUp({RampInitial}, {RampFinal}, {RampDuration.TotalSeconds}s) maxHalfOpen={MaxHalfOpenCalls} seed={Seed}";
+        $"permit=RampUp({RampInitial}, {RampFinal}, {RampDuration.TotalSeconds}s) maxHalfOpen={MaxHalfOpenCalls} measureDurations={MeasureDurations} seed={Seed}";
 
     private static double Rate(int count, ModelMetrics m) => (double)count / m.Total;
 }

@@ -212,7 +212,8 @@ internal sealed class ReferenceModel(ModelConfig config, Func<long> now)
             live = _window.TakeLast(config.CountWindowSize);
         }
 
-        var list = live.ToList();
+        // A breaker that does not time its calls records each with a zero duration.
+        var list = live.Select(r => config.MeasureDurations ? r : r with { DurationTicks = 0 }).ToList();
         return new ModelMetrics(
             list.Count,
             list.Count(r => r.Failure),

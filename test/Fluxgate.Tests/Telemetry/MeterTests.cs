@@ -92,6 +92,22 @@ public sealed class MeterTests : IDisposable
     }
 
     [Fact]
+    public void CallDuration_BreakerThatDoesNotTimeItsCalls_RecordsNoDurationAndStillCountsEveryCall()
+    {
+        var options = TestKit.Options(_clock, Tripper.FailureStreak(5));
+        options.Name = _name;
+        options.MeasureDurations = false;
+        var breaker = new CircuitBreaker(options);
+
+        breaker.Succeed(_clock, TimeSpan.FromMilliseconds(250));
+        breaker.Fail(_clock, TimeSpan.FromMilliseconds(250));
+        breaker.BeginCall().Complete();
+
+        Assert.Empty(Of(FluxgateMetrics.CallDurationInstrument));
+        Assert.Equal(["success", "failure", "success"], Of(FluxgateMetrics.CallsInstrument).Select(m => (string)m.Tags[FluxgateMetrics.OutcomeTag]!));
+    }
+
+    [Fact]
     public void CallDuration_IsRecordedInSecondsForCallsThatRan()
     {
         var options = TestKit.Options(_clock, Tripper.FailureStreak(5));

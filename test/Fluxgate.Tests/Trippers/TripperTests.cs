@@ -150,6 +150,19 @@ public class TripperTests
     }
 
     [Fact]
+    public void ReadsDurations_TreeWithAvgLatencyOrSlowRateAnywhere_IsTrue()
+    {
+        var custom = new Composite();
+        custom.Children.Add(custom);
+        custom.Children.Add(FailureRate(0.5) | ~AvgLatency(Second));
+
+        Assert.True(custom.ReadsDurations());
+        Assert.True((MinRequests(5) & (Closed() | SlowRate(0.5, Second))).ReadsDurations());
+        Assert.False((MinRequests(5) & (FailureRate(0.5) | FailureStreak(3)) & ~HalfOpened()).ReadsDurations());
+        Assert.False(new NullChildren().ReadsDurations());
+    }
+
+    [Fact]
     public void CompositeConstructor_ExposesTheChildrenToTheThresholdWalk()
     {
         var either = new Either(SlowRate(0.5, Second), SlowRate(0.2, TimeSpan.FromSeconds(3)));

@@ -23,6 +23,22 @@ public class MetricTests
     }
 
     [Fact]
+    public void WithoutDurations_IsNotMeasured_HasNoAverage_AndDiffersFromTheMeasuredSnapshot()
+    {
+        var measured = new Metric(4, 1, TimeSpan.Zero);
+
+        var unmeasured = measured.WithoutDurations();
+
+        Assert.True(measured.DurationsMeasured);
+        Assert.Equal(TimeSpan.Zero, measured.AvgDuration);
+        Assert.False(unmeasured.DurationsMeasured);
+        Assert.Null(unmeasured.AvgDuration);
+        Assert.Equal((4, 1, 0.25), (unmeasured.TotalCount, unmeasured.FailureCount, unmeasured.FailureRate));
+        Assert.NotEqual(measured, unmeasured);
+        Assert.Equal(unmeasured, new Metric(4, 1, TimeSpan.Zero).WithoutDurations());
+    }
+
+    [Fact]
     public void SlowCounts_AreReadByThresholdInAnyOrder()
     {
         TimeSpan[] thresholds = [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(4)];
