@@ -14,6 +14,7 @@ public class ContentionBenchmarks
     private const int CallsPerThread = 20_000;
 
     private CircuitBreaker _fluxgate = null!;
+    private CircuitBreaker _untimed = null!;
     private ResiliencePipeline _polly = null!;
     private Worker[] _workers = [];
 
@@ -24,6 +25,7 @@ public class ContentionBenchmarks
     public void Setup()
     {
         _fluxgate = Setups.Fluxgate(tripper: Tripper.MinRequests(int.MaxValue) & Tripper.FailureRate(0.5));
+        _untimed = Setups.Fluxgate(tripper: Tripper.MinRequests(int.MaxValue) & Tripper.FailureRate(0.5), measureDurations: false);
         _polly = Setups.Polly(minimumThroughput: int.MaxValue);
         _workers = [.. Enumerable.Range(0, Threads).Select(_ => new Worker())];
     }
@@ -52,6 +54,16 @@ public class ContentionBenchmarks
         for (var i = 0; i < CallsPerThread; i++)
         {
             _fluxgate.Execute(static () => Work());
+        }
+    });
+
+    /// <summary>The same breaker with <see cref="CircuitBreakerOptions.MeasureDurations"/> off: no clock read on the call.</summary>
+    [BenchmarkCategory("Contention"), Benchmark(OperationsPerInvoke = CallsPerThread)]
+    public void FluxgateUntimed() => RunAll(_ =>
+    {
+        for (var i = 0; i < CallsPerThread; i++)
+        {
+            _untimed.Execute(static () => Work());
         }
     });
 

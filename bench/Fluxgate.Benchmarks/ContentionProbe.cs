@@ -12,8 +12,8 @@ namespace Fluxgate.Benchmarks;
 /// Two floors run in the same rounds, so the figures say how far Fluxgate is from what exact evaluation can cost at all:
 /// <see cref="OneLineFloor"/> records under a lock whose word shares one cache line with the counters it guards (the
 /// least any exact breaker can move per outcome), <see cref="TwoLineFloor"/> with the lock and the counters in objects of
-/// their own (what Fluxgate's layout is, without the window's slot and the tripper's work). Fluxgate also runs on a
-/// <see cref="FrozenClock"/>, which shows the share of its two clock reads per call.
+/// their own (what Fluxgate's layout is, without the window's slot and the tripper's work). Fluxgate also runs with
+/// <see cref="CircuitBreakerOptions.MeasureDurations"/> off ("untimed"), which shows the share of its two clock reads per call.
 /// Run: dotnet run -c Release --project bench/Fluxgate.Benchmarks -- --contention-probe
 /// </summary>
 internal static class ContentionProbe
@@ -24,14 +24,14 @@ internal static class ContentionProbe
     public static void Run()
     {
         var fluxgate = Setups.Fluxgate(tripper: Tripper.MinRequests(int.MaxValue) & Tripper.FailureRate(0.5));
-        var frozen = Setups.Fluxgate(tripper: Tripper.MinRequests(int.MaxValue) & Tripper.FailureRate(0.5), clock: new FrozenClock());
+        var untimed = Setups.Fluxgate(tripper: Tripper.MinRequests(int.MaxValue) & Tripper.FailureRate(0.5), measureDurations: false);
         var polly = Setups.Polly(minimumThroughput: int.MaxValue);
         var oneLine = new OneLineFloor();
         var twoLines = new TwoLineFloor();
         (string Name, Action Call)[] contenders =
         [
             ("fluxgate", () => fluxgate.Execute(static () => Work())),
-            ("frozen clock", () => frozen.Execute(static () => Work())),
+            ("untimed", () => untimed.Execute(static () => Work())),
             ("1-line floor", () => oneLine.Execute(static () => Work())),
             ("2-line floor", () => twoLines.Execute(static () => Work())),
         ];
@@ -183,15 +183,6 @@ internal static class ContentionProbe
             public int Calls;
             public int Failures;
         }
-    }
-
-    /// <summary>
-    /// A clock that never moves and costs a virtual call: Fluxgate with it shows what the two clock reads of every call
-    /// (its start and its end, for the call's duration) cost against the system clock (a kvm-clock read on the VM).
-    /// </summary>
-    private sealed class FrozenClock : TimeProvider
-    {
-        public override long GetTimestamp() => 1;
     }
 
     private static double Measure(int threads, Action call)

@@ -9,8 +9,9 @@ internal static class Setups
     public static readonly TimeSpan Break = TimeSpan.FromMinutes(10);
 
     /// <summary>The default-shaped breaker: CountWindow(100), MinRequests(100) &amp; FailureRate(0.5), every exception tracked.</summary>
-    public static CircuitBreaker Fluxgate(Window? window = null, Tripper? tripper = null, TimeProvider? clock = null) => new(new CircuitBreakerOptions
+    public static CircuitBreaker Fluxgate(Window? window = null, Tripper? tripper = null, TimeProvider? clock = null, bool measureDurations = true) => new(new CircuitBreakerOptions
     {
+        MeasureDurations = measureDurations,
         Name = "bench",
         TimeProvider = clock ?? TimeProvider.System,
         Window = window ?? new CountWindow(100),

@@ -157,7 +157,7 @@ public sealed class ServiceCollectionTests : IDisposable
         },
         {
             """{ "Tripper": "MinRequests(10) & SlowRate(0.5, 2s)", "MeasureDurations": false }""",
-            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:MeasureDurations' = 'False': The tripper (MinRequests(10) & SlowRate(0.5, 2s)) decides on call durations (AvgLatency or SlowRate), which a breaker that does not time its calls cannot give it; set MeasureDurations to true or use a tripper that reads no durations."
+            "Fluxgate configuration, 'Fluxgate:Breakers:payment_api:MeasureDurations' = 'False': The tripper (MinRequests(10) & SlowRate(0.5, 2s)) decides on call durations, which a breaker with MeasureDurations false does not measure; set MeasureDurations to true or use a tripper that reads no durations (no AvgLatency or SlowRate)."
         },
         {
             """{ "Tripper": { "Min": 5 } }""",
@@ -178,6 +178,23 @@ public sealed class ServiceCollectionTests : IDisposable
 
         Assert.Equal([message], error.Failures);
         Assert.Equal("payment_api", error.OptionsName);
+    }
+
+    [Fact]
+    public async Task AddCircuitBreakers_UntimedInConfigurationWithADurationTripperFromCode_FailsHostStartNamingTheKey()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddJsonStream(Json("""{ "Fluxgate": { "Breakers": { "payment_api": { "MeasureDurations": false } } } }"""));
+        builder.Services
+            .AddCircuitBreaker("payment_api", o => o.Tripper = Tripper.MinRequests(10) & Tripper.AvgLatency(TimeSpan.FromSeconds(1)))
+            .AddCircuitBreakers(builder.Configuration.GetSection("Fluxgate"));
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(
+            ["Fluxgate configuration, 'Fluxgate:Breakers:payment_api:MeasureDurations' = 'False': The tripper (MinRequests(10) & AvgLatency(1s)) decides on call durations, which a breaker with MeasureDurations false does not measure; set MeasureDurations to true or use a tripper that reads no durations (no AvgLatency or SlowRate)."],
+            error.Failures);
     }
 
     [Fact]

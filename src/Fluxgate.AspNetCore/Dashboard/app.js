@@ -782,10 +782,10 @@
         view.failures.classList.toggle('nonzero', isNumber(breaker.failuresPerSecond) && breaker.failuresPerSecond > 0);
         view.rejected.classList.toggle('nonzero', isNumber(breaker.rejectedPerSecond) && breaker.rejectedPerSecond > 0);
 
-        // A breaker that does not time its calls says so, rather than leaving the average out as if the window were empty.
+        // A breaker that does not time its calls says so, rather than leaving the average out as if it had none to give.
         const avg = !breaker.window ? ''
             : isNumber(breaker.window.avgDurationMs) ? ` · avg ${formatMs(breaker.window.avgDurationMs)}`
-            : breaker.window.durationsMeasured === false ? ' · durations not measured' : '';
+            : breaker.window.durationsMeasured === false && breaker.window.total > 0 ? ' · durations not measured' : '';
         setText(view.window, formatWindow(breaker.window) + avg);
         view.window.classList.toggle('failing', rate !== null && rate > 0);
 

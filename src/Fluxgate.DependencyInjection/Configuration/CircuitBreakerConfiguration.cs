@@ -62,12 +62,9 @@ internal static class CircuitBreakerConfiguration
         {
             if (bool.TryParse(flag.Trim(), out var timed))
             {
+                // Whether the tripper needs the durations is checked on the finished options (Untimed), which may take
+                // their tripper from code.
                 options.MeasureDurations = timed;
-                if (!timed && options.Tripper.ReadsDurations())
-                {
-                    // The breaker would refuse these options; said here, with both keys, rather than as its exception.
-                    errors.Add(ConfigurationError.Format(measure.Path, flag, $"The tripper ({options.Tripper}) decides on call durations (AvgLatency or SlowRate), which a breaker that does not time its calls cannot give it; set {measure.Key} to true or use a tripper that reads no durations"));
-                }
             }
             else
             {
@@ -76,6 +73,23 @@ internal static class CircuitBreakerConfiguration
         }
 
         return errors;
+    }
+
+    /// <summary>Says why finished options would be refused by the breaker for not timing calls their tripper needs timed; <see langword="null"/> when they would not.</summary>
+    /// <param name="section">The breaker's section.</param>
+    /// <param name="options">The options after every configure action (configuration and code).</param>
+    public static string? Untimed(IConfigurationSection section, CircuitBreakerOptions options)
+    {
+        if (options.MeasureDurations || !options.Tripper.ReadsDurations())
+        {
+            return null;
+        }
+
+        var measure = section.GetSection("MeasureDurations");
+        return ConfigurationError.Format(
+            measure.Value is null ? section.Path : measure.Path,
+            measure.Value,
+            $"The tripper ({options.Tripper}) decides on call durations, which a breaker with MeasureDurations false does not measure; set MeasureDurations to true or use a tripper that reads no durations (no AvgLatency or SlowRate)");
     }
 
     private static void Read(IConfigurationSection section, string key, CircuitBreakerOptions options, List<string> errors, Action<CircuitBreakerOptions, string> apply)
@@ -122,6 +136,11 @@ internal sealed class BreakerSectionValidator(IEnumerable<BreakerSection> sectio
             if (string.Equals(breaker.Section.Key, name, StringComparison.OrdinalIgnoreCase))
             {
                 (errors ??= []).AddRange(CircuitBreakerConfiguration.Apply(breaker.Section, new CircuitBreakerOptions(), _exceptionTypes));
+                if (errors.Count == 0 && CircuitBreakerConfiguration.Untimed(breaker.Section, options) is { } untimed)
+                {
+                    // Only on valid sections: the finished options of an invalid one kept some values it did not set.
+                    errors.Add(untimed);
+                }
             }
         }
 

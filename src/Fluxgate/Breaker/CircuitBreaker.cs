@@ -61,7 +61,7 @@ public sealed partial class CircuitBreaker
     /// <summary>Creates a breaker from <paramref name="options"/>, which are copied.</summary>
     /// <param name="options">The configuration.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The options' window already serves another breaker.</exception>
+    /// <exception cref="ArgumentException">The options' window already serves another breaker, or their tripper reads durations (<see cref="Tripper.ReadsDurations"/>) while <see cref="CircuitBreakerOptions.MeasureDurations"/> is false.</exception>
     public CircuitBreaker(CircuitBreakerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -164,7 +164,7 @@ public sealed partial class CircuitBreaker
 
     /// <summary>Admits or rejects a call. On admission, the caller must report the outcome with <c>OnResult</c> or <c>OnException</c> (a <see cref="VoidResult"/> for calls without a result).</summary>
     /// <param name="period">The period that admitted (or rejected) the call.</param>
-    /// <param name="start">When the call started.</param>
+    /// <param name="start">When the call started; <see cref="NoTimestamp"/> for an untimed call admitted while closed, metrics-only or disabled, 0 for a rejection while forced open.</param>
     /// <returns><see langword="true"/> when the call may run.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryEnter(out Period period, out long start)
@@ -293,7 +293,7 @@ public sealed partial class CircuitBreaker
             else
             {
                 // Untimed: the clock is read only for a window that places outcomes in time (a transition reads it itself).
-                end = outcome != CallOutcome.Ignored && period.Parts.Window.ReadsTimestamps ? _timeProvider.GetTimestamp() : NoTimestamp;
+                end = outcome != CallOutcome.Ignored && period.ClockAtEnd ? _timeProvider.GetTimestamp() : NoTimestamp;
             }
 
             if (outcome != CallOutcome.Ignored)
@@ -477,7 +477,7 @@ public sealed partial class CircuitBreaker
 
         try
         {
-            trip = parts.Tripper.Evaluate(new CallContext(Report(parts, metric.WatchingSlowThresholds(parts.Thresholds)), state, _guarded.ConsecutiveFailures));
+            trip = parts.Tripper.Evaluate(new CallContext(metric.WatchingSlowThresholds(parts.Thresholds, parts.MeasureDurations), state, _guarded.ConsecutiveFailures));
         }
         catch (Exception exception)
         {
@@ -564,7 +564,7 @@ public sealed partial class CircuitBreaker
         }
 
         var probeLease = next == CircuitState.HalfOpen ? ToTimestampTicks(parts.ProbeLease) : 0;
-        var signal = new Signal(Name, old, next, changedAt, cause, current.Sequence + 1, evidence ?? default);
+        var signal = new Signal(Name, old, next, changedAt, cause, current.Sequence + 1, evidence ?? Report(parts, default));
         _period = new Period(next, now, changedAt, wait, parts, probeLease, cause, signal.Sequence, Append(current.RecentTransitions, signal));
 
         // The signal is queued before the meter hears of it: a throwing meter listener must not cost a listener its signal.
@@ -691,7 +691,7 @@ public sealed partial class CircuitBreaker
         return ticks >= long.MaxValue / 2 ? long.MaxValue / 2 : Saturating.ToInt64(ticks);
     }
 
-    /// <summary>Returns a window's snapshot as the breaker reports it: durations marked unmeasured when it does not time its calls.</summary>
+    /// <summary>Returns a window's snapshot as the breaker reports it: durations marked not measured when it does not time its calls (a custom window's too).</summary>
     private static Metric Report(Parts parts, Metric metric) => parts.MeasureDurations ? metric : metric.WithoutDurations();
 
     private Parts CreateParts(CircuitBreakerOptions options)
@@ -706,7 +706,7 @@ public sealed partial class CircuitBreaker
 
         var window = options.Window;
         var thresholds = SlowThresholdSet.ForBreaker(options.Tripper.SlowThresholdTicks());
-        if (window.TryAttach(this, _timeProvider, thresholds) is { } owner)
+        if (window.TryAttach(this, _timeProvider, thresholds, options.MeasureDurations) is { } owner)
         {
             if (!options.WindowIsDefault)
             {
@@ -720,7 +720,7 @@ public sealed partial class CircuitBreaker
 
             // The options' default window was taken by an earlier breaker built from the same options: this one gets its own.
             window = new CountWindow(CircuitBreakerOptions.DefaultWindowSize);
-            window.TryAttach(this, _timeProvider, thresholds);
+            window.TryAttach(this, _timeProvider, thresholds, options.MeasureDurations);
         }
 
         return new Parts(window, thresholds, options.Tracker, options.ResultTracker, options.Tripper, options.Retry, options.Permit, options.MaxHalfOpenCalls, options.ProbeLease, options.MeasureDurations);
@@ -778,6 +778,9 @@ public sealed partial class CircuitBreaker
 
         /// <summary>Whether calls admitted in the period are timed (<see cref="Parts.MeasureDurations"/>), here to spare the hot path a read of the parts.</summary>
         public readonly bool TimesCalls = parts.MeasureDurations;
+
+        /// <summary>Untimed only: whether a call's end reads the clock anyway, for a window that places outcomes in time.</summary>
+        public readonly bool ClockAtEnd = !parts.MeasureDurations && parts.Window.ReadsTimestamps;
 
         /// <summary>Half-open only: how long a probe taken by <see cref="BeginCall"/> may go unreported before its slot is reclaimed, in timestamp ticks; −1 for never.</summary>
         public readonly long ProbeLeaseTicks = probeLeaseTicks;

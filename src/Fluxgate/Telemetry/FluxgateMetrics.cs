@@ -22,7 +22,7 @@ public static class FluxgateMetrics
     /// <summary>Counter of calls by outcome: <c>success</c>, <c>failure</c>, <c>ignored</c> (untracked exception or the caller's cancellation) or <c>rejected</c>. Tags: <see cref="CircuitNameTag"/>, <see cref="OutcomeTag"/>.</summary>
     public const string CallsInstrument = "fluxgate.circuit_breaker.calls";
 
-    /// <summary>Histogram of the duration, in seconds, of the calls that ran. Tags: <see cref="CircuitNameTag"/>, <see cref="OutcomeTag"/>.</summary>
+    /// <summary>Histogram of the duration, in seconds, of the calls that ran, for breakers that time them (<see cref="CircuitBreakerOptions.MeasureDurations"/>; count calls with <see cref="CallsInstrument"/>). Tags: <see cref="CircuitNameTag"/>, <see cref="OutcomeTag"/>.</summary>
     public const string CallDurationInstrument = "fluxgate.circuit_breaker.call.duration";
 
     /// <summary>Counter of listener failures (exceptions and async timeouts). Tags: <see cref="CircuitNameTag"/>.</summary>

@@ -23,7 +23,6 @@ public abstract class Tripper
     // The children GetChildren returns by default, and what the breaker asks of the tree, found once.
     private readonly Tripper[] _children = [];
     private long[]? _slowThresholdTicks;
-    private bool? _readsDurations;
 
     /// <summary>Initializes a tripper.</summary>
     protected Tripper()
@@ -200,9 +199,18 @@ public abstract class Tripper
     /// <returns>The thresholds; empty when the tree has no <c>SlowRate</c>.</returns>
     public IReadOnlyList<TimeSpan> GetSlowThresholds() => [.. SlowThresholdTicks().Select(static t => new TimeSpan(t))];
 
-    /// <summary>Returns whether a tripper in this tree decides on call durations (an <c>AvgLatency</c> or a <c>SlowRate</c>), so it needs a breaker that measures them (<see cref="CircuitBreakerOptions.MeasureDurations"/>).</summary>
-    /// <returns><see langword="true"/> when the tree holds an <c>AvgLatency</c> or a <c>SlowRate</c>; custom trippers that read <see cref="Metric.AvgDuration"/> themselves are not detected.</returns>
-    public bool ReadsDurations() => _readsDurations ??= Walk(this).Any(static node => node is AvgLatencyTripper or SlowRateTripper);
+    /// <summary>Returns whether a tripper in this tree decides on call durations, so it needs a breaker that measures them (<see cref="CircuitBreakerOptions.MeasureDurations"/>).</summary>
+    /// <returns><see langword="true"/> when a node says <see cref="DecidesOnDurations"/>: an <c>AvgLatency</c>, a <c>SlowRate</c>, or a custom tripper that overrides it.</returns>
+    /// <remarks>Walked on each call (a breaker asks when its parts are made, not per call).</remarks>
+    public bool ReadsDurations() => Walk(this).Any(static node => node.DecidesOnDurations);
+
+    /// <summary>
+    /// Gets whether this tripper itself (its children aside) decides on call durations: <see langword="true"/> for
+    /// <c>AvgLatency</c> and <c>SlowRate</c>. Override it to return <see langword="true"/> in a custom tripper that reads
+    /// <see cref="Metric.AvgDuration"/>, <see cref="Metric.TotalDuration"/> or slow counts, so that a breaker that does not
+    /// time its calls refuses it rather than give it no durations.
+    /// </summary>
+    protected virtual bool DecidesOnDurations => false;
 
     /// <summary>The distinct <c>SlowRate</c> thresholds of the tree, in ticks, ascending; walked once per tripper and kept (many breakers share a policy).</summary>
     internal long[] SlowThresholdTicks() => _slowThresholdTicks ??= CollectSlowThresholds(this);
@@ -280,6 +288,8 @@ public abstract class Tripper
 
     private sealed class AvgLatencyTripper(TimeSpan threshold) : Tripper
     {
+        protected override bool DecidesOnDurations => true;
+
         public override bool Evaluate(CallContext context) => context.Metric.AvgDuration >= threshold;
 
         public override string ToString() => Grammar.AvgLatency.Print(threshold);
@@ -287,6 +297,8 @@ public abstract class Tripper
 
     private sealed class SlowRateTripper(double ratio, TimeSpan threshold) : Tripper
     {
+        protected override bool DecidesOnDurations => true;
+
         public TimeSpan Threshold => threshold;
 
         public override bool Evaluate(CallContext context) => context.Metric.SlowRate(threshold) >= ratio;

@@ -53,7 +53,7 @@ public sealed class CountWindow : Window
 
     /// <summary>Returns a snapshot of the outcomes in the window; safe from any thread (it takes the lock of the breaker the window serves).</summary>
     /// <returns>The snapshot.</returns>
-    public override Metric GetMetric() => Owner is { } owner ? owner.WithLock(static w => w.Snapshot(), this) : Snapshot();
+    public override Metric GetMetric() => AsReported(Owner is { } owner ? owner.WithLock(static w => w.Snapshot(), this) : Snapshot());
 
     /// <summary>Removes every outcome from the window; safe from any thread (it takes the lock of the breaker the window serves).</summary>
     public override void Reset()

@@ -21,9 +21,12 @@ public readonly struct Metric : IEquatable<Metric>
     // Set only on the snapshot a tripper evaluates: notes thresholds asked for but not counted (see WatchingSlowThresholds).
     private readonly SlowThresholdSet? _watcher;
 
-    // Set by a breaker that does not time its calls (CircuitBreakerOptions.MeasureDurations false): the default, false,
-    // keeps every snapshot a custom window builds a measured one.
-    private readonly bool _unmeasured;
+    // The sum of the durations in ticks, or NotMeasured for a breaker that does not time its calls (MeasureDurations
+    // false). One field rather than a flag beside it: a snapshot is copied by value on every recorded outcome, and a
+    // flag would make it a word longer.
+    private readonly long _totalDurationTicks;
+
+    private const long NotMeasured = -1;
     private readonly int _slow0;
     private readonly int _slow1;
     private readonly int _slow2;
@@ -87,7 +90,7 @@ public readonly struct Metric : IEquatable<Metric>
     {
         TotalCount = totalCount;
         FailureCount = failureCount;
-        TotalDuration = new TimeSpan(totalDurationTicks);
+        _totalDurationTicks = totalDurationTicks;
         _thresholds = thresholds;
         var n = thresholds.Count;
         if (n == 0)
@@ -119,16 +122,21 @@ public readonly struct Metric : IEquatable<Metric>
     }
 
     /// <summary>Returns this snapshot for a tripper to evaluate: asking it for a threshold it does not count is noted in <paramref name="watcher"/>.</summary>
-    internal Metric WatchingSlowThresholds(SlowThresholdSet watcher) => new(this, watcher, _unmeasured);
+    /// <param name="watcher">Where misses are noted.</param>
+    /// <param name="measured">Whether the breaker timed the calls; <see langword="false"/> marks the durations not measured.</param>
+    internal Metric WatchingSlowThresholds(SlowThresholdSet watcher, bool measured = true) => new(this, watcher, measured);
 
     /// <summary>Returns this snapshot as a breaker that does not time its calls reports it: durations not measured.</summary>
-    internal Metric WithoutDurations() => new(this, _watcher, unmeasured: true);
+    internal Metric WithoutDurations() => new(this, _watcher, measured: false);
 
-    private Metric(Metric snapshot, SlowThresholdSet? watcher, bool unmeasured)
+    private Metric(Metric snapshot, SlowThresholdSet? watcher, bool measured)
     {
         this = snapshot;
         _watcher = watcher;
-        _unmeasured = unmeasured;
+        if (!measured)
+        {
+            _totalDurationTicks = NotMeasured;
+        }
     }
 
     /// <summary>Gets the number of recorded calls.</summary>
@@ -138,13 +146,13 @@ public readonly struct Metric : IEquatable<Metric>
     public int FailureCount { get; }
 
     /// <summary>Gets the sum of the recorded calls' durations, failures included; zero when durations are not measured (<see cref="DurationsMeasured"/>).</summary>
-    public TimeSpan TotalDuration { get; }
+    public TimeSpan TotalDuration => _totalDurationTicks == NotMeasured ? TimeSpan.Zero : new TimeSpan(_totalDurationTicks);
 
     /// <summary>Gets <see cref="TotalDuration"/> divided by <see cref="TotalCount"/>, or <see langword="null"/> when the window is empty or durations are not measured.</summary>
-    public TimeSpan? AvgDuration => TotalCount == 0 || _unmeasured ? null : new TimeSpan(TotalDuration.Ticks / TotalCount);
+    public TimeSpan? AvgDuration => TotalCount == 0 || _totalDurationTicks == NotMeasured ? null : new TimeSpan(_totalDurationTicks / TotalCount);
 
     /// <summary>Gets whether the breaker timed the calls this snapshot holds: <see langword="false"/> for one whose <see cref="CircuitBreakerOptions.MeasureDurations"/> is off.</summary>
-    public bool DurationsMeasured => !_unmeasured;
+    public bool DurationsMeasured => _totalDurationTicks != NotMeasured;
 
     /// <summary>Gets <see cref="FailureCount"/> divided by <see cref="TotalCount"/>, or <see langword="null"/> when the window is empty.</summary>
     public double? FailureRate => TotalCount == 0 ? null : (double)FailureCount / TotalCount;
@@ -179,7 +187,7 @@ public readonly struct Metric : IEquatable<Metric>
     /// <inheritdoc/>
     public bool Equals(Metric other)
     {
-        if (TotalCount != other.TotalCount || FailureCount != other.FailureCount || TotalDuration != other.TotalDuration || _unmeasured != other._unmeasured)
+        if (TotalCount != other.TotalCount || FailureCount != other.FailureCount || _totalDurationTicks != other._totalDurationTicks)
         {
             return false;
         }
@@ -209,7 +217,7 @@ public readonly struct Metric : IEquatable<Metric>
     public override bool Equals(object? obj) => obj is Metric other && Equals(other);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(TotalCount, FailureCount, TotalDuration);
+    public override int GetHashCode() => HashCode.Combine(TotalCount, FailureCount, _totalDurationTicks);
 
     /// <summary>Returns a readable summary, e.g. <c>total=10 failures=3 (30%) avg=20ms slow[1s]=2</c>.</summary>
     /// <returns>The summary.</returns>

@@ -69,9 +69,9 @@ public sealed class TimeWindow : Window
 
     /// <summary>Returns a snapshot of the last <see cref="Size"/>, forgetting what has expired; safe from any thread (it takes the lock of the breaker the window serves).</summary>
     /// <returns>The snapshot.</returns>
-    public override Metric GetMetric() => Owner is { } owner
+    public override Metric GetMetric() => AsReported(Owner is { } owner
         ? owner.WithLock(static w => w.GetMetric(w.TimeProvider.GetTimestamp()), this)
-        : GetMetric(TimeProvider.GetTimestamp());
+        : GetMetric(TimeProvider.GetTimestamp()));
 
     /// <summary>Removes every outcome from the window; safe from any thread (it takes the lock of the breaker the window serves).</summary>
     public override void Reset()

@@ -29,6 +29,7 @@ public abstract class Window
     private CircuitBreaker? _owner;
     private SlowThresholdSet _thresholdSet = SlowThresholdSet.Empty;
     private TimeSpan[] _slowThresholdSpans = [];
+    private bool _untimed;
 
     /// <summary>Initializes a window.</summary>
     protected Window()
@@ -98,9 +99,12 @@ public abstract class Window
     /// <summary>Returns a snapshot at <paramref name="timestamp"/>, so the hot path reads the clock once per call.</summary>
     internal virtual Metric GetMetric(long timestamp) => GetMetric();
 
+    /// <summary>Returns a snapshot as the breaker reports it: durations marked not measured when it does not time its calls.</summary>
+    internal Metric AsReported(Metric metric) => _untimed ? metric.WithoutDurations() : metric;
+
     /// <summary>Binds the window to its breaker, once.</summary>
     /// <returns><see langword="null"/> on success; otherwise the breaker that already owns the window.</returns>
-    internal CircuitBreaker? TryAttach(CircuitBreaker owner, TimeProvider timeProvider, SlowThresholdSet slowThresholds)
+    internal CircuitBreaker? TryAttach(CircuitBreaker owner, TimeProvider timeProvider, SlowThresholdSet slowThresholds, bool measuresDurations)
     {
         var previous = Interlocked.CompareExchange(ref _owner, owner, null);
         if (previous is not null)
@@ -109,6 +113,7 @@ public abstract class Window
         }
 
         TimeProvider = timeProvider;
+        _untimed = !measuresDurations;
         _thresholdSet = slowThresholds;
         _slowThresholdSpans = slowThresholds.Count == 0 ? [] : [.. slowThresholds.Ticks.Select(static t => new TimeSpan(t))];
         OnAttached();

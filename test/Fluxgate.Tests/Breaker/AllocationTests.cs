@@ -39,19 +39,8 @@ public class AllocationTests
     public void BeginCall_ClosedSuccess_AllocatesNothing(string configuration)
     {
         var breaker = Create(configuration);
-        for (var i = 0; i < 1_000; i++)
-        {
-            breaker.BeginCall().Complete(i);
-        }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < Calls; i++)
-        {
-            var call = breaker.BeginCall();
-            call.Complete(i);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, AllocatedBy(() => breaker.BeginCall().Complete(42)));
     }
 
     [Theory]
@@ -133,6 +122,12 @@ public class AllocationTests
     public void AllocatedBy_CountsAllocations_SoAZeroMeansSomething() =>
         Assert.True(AllocatedBy(() => GC.KeepAlive(new object())) >= Calls * 16);
 
+    /// <summary>The bytes <paramref name="call"/> allocates over <see cref="Calls"/> calls after warm-up: the least of three rounds.</summary>
+    /// <remarks>
+    /// An allocation per call shows in every round (at least 16 bytes × 10,000). The runtime may allocate once on this thread
+    /// while the loop runs (a full test run on two frameworks saw 7,640 bytes in one round of BeginCall's, not reproduced
+    /// alone in 5 runs), which no later round repeats.
+    /// </remarks>
     private static long AllocatedBy(Action call)
     {
         for (var i = 0; i < 1_000; i++)
@@ -140,12 +135,18 @@ public class AllocationTests
             call();
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < Calls; i++)
+        var least = long.MaxValue;
+        for (var round = 0; round < 3 && least > 0; round++)
         {
-            call();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < Calls; i++)
+            {
+                call();
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        return least;
     }
 }

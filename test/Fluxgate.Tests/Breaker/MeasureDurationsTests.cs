@@ -58,6 +58,44 @@ public class MeasureDurationsTests
     }
 
     [Fact]
+    public void Execute_UntimedIgnoredOutcomeWithATimeWindow_ReadsNoClock()
+    {
+        var clock = new CountingClock(_clock);
+        var breaker = new CircuitBreaker(Untimed(clock, false, Tripper.FailureStreak(100), new TimeWindow(TimeSpan.FromSeconds(10))));
+        var before = clock.Reads;
+
+        breaker.FailUntracked();
+
+        Assert.Equal(0, clock.Reads - before);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void WindowGetMetric_OfAnUntimedBreaker_SaysDurationsAreNotMeasured(bool timeWindow)
+    {
+        Window window = timeWindow ? new TimeWindow(TimeSpan.FromSeconds(10)) : new CountWindow(10);
+        var breaker = new CircuitBreaker(Untimed(_clock, false, Tripper.FailureStreak(100), window));
+
+        breaker.Succeed(_clock, TimeSpan.FromSeconds(1));
+
+        Assert.Equal((1, false, (TimeSpan?)null), (window.GetMetric().TotalCount, window.GetMetric().DurationsMeasured, window.GetMetric().AvgDuration));
+    }
+
+    [Fact]
+    public void Complete_CallAdmittedTimedAndReportedAfterAReconfigureToUntimed_IsDroppedWithItsPeriod()
+    {
+        var breaker = new CircuitBreaker(Untimed(_clock, true, Tripper.FailureStreak(1)));
+        var call = breaker.BeginCall();
+        breaker.Reconfigure(Untimed(_clock, false, Tripper.FailureStreak(1)));
+
+        Assert.Null(call.Fail(new TrackedException()));
+
+        Assert.Equal((CircuitState.Closed, 0), (breaker.State, breaker.GetInfo().Metrics.TotalCount));
+        Assert.Equal(CircuitState.Open, breaker.BeginCall().Fail(new TrackedException()));
+    }
+
+    [Fact]
     public void Execute_UntimedOutcomeThatTrips_OpensWithTheWaitCountedFromTheTrip()
     {
         var breaker = new CircuitBreaker(Untimed(_clock, false, Tripper.FailureStreak(2)));
@@ -169,6 +207,15 @@ public class MeasureDurationsTests
     }
 
     [Fact]
+    public void Constructor_UntimedWithACustomTripperThatSaysItDecidesOnDurations_Throws()
+    {
+        var options = Untimed(_clock, false, Tripper.FailureStreak(3) | new LatencyBudget());
+
+        Assert.Equal("options", Assert.Throws<ArgumentException>(() => new CircuitBreaker(options)).ParamName);
+        Assert.True(new LatencyBudget().ReadsDurations());
+    }
+
+    [Fact]
     public void Reconfigure_UntimedWithATripperThatReadsDurations_ThrowsAndKeepsTheOldParts()
     {
         var breaker = new CircuitBreaker(Untimed(_clock, true, Tripper.AvgLatency(TimeSpan.FromSeconds(1))));
@@ -204,6 +251,14 @@ public class MeasureDurationsTests
         Permit = Permit.All(),
         MeasureDurations = measure,
     };
+
+    /// <summary>A custom tripper that reads the average duration, and says so.</summary>
+    private sealed class LatencyBudget : Tripper
+    {
+        protected override bool DecidesOnDurations => true;
+
+        public override bool Evaluate(CallContext context) => context.Metric.AvgDuration > TimeSpan.FromSeconds(1);
+    }
 
     /// <summary>A fake clock that counts the monotonic reads the breaker makes.</summary>
     private sealed class CountingClock(FakeTimeProvider inner) : TimeProvider
