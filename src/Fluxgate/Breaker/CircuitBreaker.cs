@@ -700,7 +700,7 @@ public sealed partial class CircuitBreaker
         {
             // Checked before the window is taken, so a rejected configuration leaves it free for a corrected one.
             throw new ArgumentException(
-                $"The Tripper ({options.Tripper}) decides on call durations (AvgLatency or SlowRate), but MeasureDurations is false, so breaker '{Name}' would not time its calls: set CircuitBreakerOptions.MeasureDurations to true, or use a tripper that reads no durations.",
+                $"The Tripper ({options.Tripper}) decides on call durations (an AvgLatency, a SlowRate, or a custom tripper whose DecidesOnDurations is true), but MeasureDurations is false, so breaker '{Name}' would not time its calls: set CircuitBreakerOptions.MeasureDurations to true, or use a tripper that reads no durations.",
                 nameof(options));
         }
 
