@@ -18,6 +18,22 @@ public sealed partial class CircuitBreakerFleet
     /// </summary>
     private bool _senderRuns;
 
+    /// <summary>
+    /// Makes noting a command (the coordinator's verdict on one heard, or <c>Given</c> for one given here) and applying it
+    /// to the breaker one step: without it, a delivery thread that noted a command and was preempted before applying it
+    /// could land after a command noted later here, leaving the older one in force while the coordinator counts the newer.
+    /// Taken before <c>_gate</c>, never while holding it; held while the breaker's sync listeners hear the transition, so
+    /// a listener that waits on another thread's command would wait for this one to finish first.
+    /// </summary>
+#if NET9_0_OR_GREATER
+    private readonly Lock _commandOrder = new();
+#else
+    private readonly object _commandOrder = new();
+#endif
+
+    /// <summary>Called when a thread finds <c>_commandOrder</c> held by another and is about to wait for it (a seam for the test that forces that interleaving).</summary>
+    internal Action? CommandOrderContended { get; set; }
+
     /// <summary>Forces the breaker open on every replica, now and on replicas that join or reconnect later, until another command.</summary>
     /// <param name="breakerName">The breaker's name.</param>
     /// <param name="cancellationToken">Stops waiting for Redis to store the command (the command itself stays given).</param>
@@ -80,30 +96,39 @@ public sealed partial class CircuitBreakerFleet
 
         var message = new CommandMessage(breakerName, command, Guid.NewGuid().ToString("N"), _clock.GetUtcNow().ToUnixTimeMilliseconds(), ReplicaId, _coordinator.Incarnation);
         var pending = new PendingCommand(message, FleetMessages.WriteCommand(message));
-        lock (_gate)
+        EnterCommandOrder();
+        try
         {
-            // Noted as applied before it is published: its own echo then finds it applied, so this call returns after the
-            // breaker here changed, never before.
-            _coordinator.Given(message);
-            for (var node = _outbox.First; node is not null; node = node.Next)
+            lock (_gate)
             {
-                if (!node.Value.Sending && string.Equals(node.Value.Message.Breaker, breakerName, StringComparison.OrdinalIgnoreCase))
+                // Noted as applied before it is published: its own echo then finds it applied, so this call returns after the
+                // breaker here changed, never before.
+                _coordinator.Given(message);
+                for (var node = _outbox.First; node is not null; node = node.Next)
                 {
-                    _outbox.Remove(node);
-                    node.Value.Stored.TrySetResult(); // replaced before it was stored: the later command is what the fleet gets
-                    break;
+                    if (!node.Value.Sending && string.Equals(node.Value.Message.Breaker, breakerName, StringComparison.OrdinalIgnoreCase))
+                    {
+                        _outbox.Remove(node);
+                        node.Value.Stored.TrySetResult(); // replaced before it was stored: the later command is what the fleet gets
+                        break;
+                    }
+                }
+
+                _outbox.AddLast(pending);
+                if (!_senderRuns)
+                {
+                    _senderRuns = true;
+                    _sending = SendAsync(_stopping.Token);
                 }
             }
 
-            _outbox.AddLast(pending);
-            if (!_senderRuns)
-            {
-                _senderRuns = true;
-                _sending = SendAsync(_stopping.Token);
-            }
+            ApplyHere(message);
+        }
+        finally
+        {
+            ExitCommandOrder();
         }
 
-        ApplyHere(message);
         await pending.Stored.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -172,21 +197,55 @@ public sealed partial class CircuitBreakerFleet
     /// <summary>Applies a command heard on the channel, or read from storage, once (by its id) to the breaker it names, if joined here.</summary>
     private void Apply(CommandMessage command, bool fromStorage = false, int? readAtVersion = null)
     {
-        CommandVerdict verdict;
-        lock (_gate)
+        EnterCommandOrder();
+        try
         {
-            if (_breakers.TryGetValue(command.Breaker, out var breaker))
+            CommandVerdict verdict;
+            lock (_gate)
             {
-                _coordinator.Observe(breaker.Name, breaker.GetInfo());
+                if (_breakers.TryGetValue(command.Breaker, out var breaker))
+                {
+                    _coordinator.Observe(breaker.Name, breaker.GetInfo());
+                }
+
+                verdict = _coordinator.Command(command, fromStorage, readAtVersion);
             }
 
-            verdict = _coordinator.Command(command, fromStorage, readAtVersion);
+            if (verdict == CommandVerdict.Apply)
+            {
+                ApplyHere(command);
+            }
         }
-
-        if (verdict == CommandVerdict.Apply)
+        finally
         {
-            ApplyHere(command);
+            ExitCommandOrder();
         }
+    }
+
+    private void EnterCommandOrder()
+    {
+#if NET9_0_OR_GREATER
+        if (!_commandOrder.TryEnter())
+        {
+            CommandOrderContended?.Invoke();
+            _commandOrder.Enter();
+        }
+#else
+        if (!Monitor.TryEnter(_commandOrder))
+        {
+            CommandOrderContended?.Invoke();
+            Monitor.Enter(_commandOrder);
+        }
+#endif
+    }
+
+    private void ExitCommandOrder()
+    {
+#if NET9_0_OR_GREATER
+        _commandOrder.Exit();
+#else
+        Monitor.Exit(_commandOrder);
+#endif
     }
 
     private void ApplyHere(CommandMessage command)
