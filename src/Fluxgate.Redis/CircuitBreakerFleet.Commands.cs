@@ -22,8 +22,9 @@ public sealed partial class CircuitBreakerFleet
     /// Makes noting a command (the coordinator's verdict on one heard, or <c>Given</c> for one given here) and applying it
     /// to the breaker one step: without it, a delivery thread that noted a command and was preempted before applying it
     /// could land after a command noted later here, leaving the older one in force while the coordinator counts the newer.
-    /// Taken before <c>_gate</c>, never while holding it; held while the breaker's sync listeners hear the transition, so
-    /// a listener that waits on another thread's command would wait for this one to finish first.
+    /// Taken before <c>_gate</c>, never while holding it. Held while the breaker delivers the transition to its sync
+    /// listeners (unless another thread is delivering that breaker's signals already, which then does it): a listener
+    /// that blocks on a command given on another thread waits forever, which docs/fleet.md says.
     /// </summary>
 #if NET9_0_OR_GREATER
     private readonly Lock _commandOrder = new();

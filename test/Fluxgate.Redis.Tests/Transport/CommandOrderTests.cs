@@ -25,25 +25,30 @@ public sealed class CommandOrderTests : IAsyncDisposable
         var waitingOrApplied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var breaker = new CircuitBreaker(new CircuitBreakerOptions { Name = "payments", TimeProvider = clock, Listeners = { new OnTransition(() => waitingOrApplied.TrySetResult()) } });
         _fleet.Join(breaker);
-        var foreign = new Thread(() => _fleet.Receive(FleetMessages.WriteCommand(new CommandMessage("payments", FleetCommand.ForceOpen, "from-b", 0, "b", Incarnation: 7))));
+        var foreign = new Thread(() => _fleet.Receive(FleetMessages.WriteCommand(new CommandMessage("payments", FleetCommand.ForceOpen, "from-b", 0, "b", Incarnation: 7)))) { IsBackground = true };
+        Task? local = null;
+        var given = new Thread(() => local = _fleet.ResetAsync("payments")) { IsBackground = true };
 
         // The delivery reads the breaker's clock twice: for the breaker's figures, while the fleet notes the command (under
         // its lock), then as the breaker begins the transition the command asks for. It is held at the second.
         clock.Hold(foreign, read: 2);
         foreign.Start();
-        Assert.True(clock.Paused.Wait(TimeSpan.FromSeconds(30)), "the other replica's command never reached the breaker");
+        try
+        {
+            Assert.True(clock.Paused.Wait(TimeSpan.FromSeconds(30)), "the other replica's command never reached the breaker");
 
-        // Noted, and held where it reads the clock to transition: now a command is given here, on a thread of its own. It
-        // either waits for the other command to be applied (told by the fleet's seam) or is applied at once (told by the
-        // breaker's listener); the held command is released only then.
-        _fleet.CommandOrderContended = () => waitingOrApplied.TrySetResult();
-        Task? local = null;
-        var given = new Thread(() => local = _fleet.ResetAsync("payments"));
-        given.Start();
-        await waitingOrApplied.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        clock.Release();
-        foreign.Join();
-        given.Join();
+            // Now a command is given here, on a thread of its own. It either waits for the other command to be applied (told
+            // by the fleet's seam) or is applied at once (told by the breaker's listener); the held command goes on only then.
+            _fleet.CommandOrderContended = () => waitingOrApplied.TrySetResult();
+            given.Start();
+            await waitingOrApplied.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            clock.Release(); // also when a wait failed: the held thread must not be left behind
+        }
+
+        Assert.True(foreign.Join(TimeSpan.FromSeconds(30)) && given.Join(TimeSpan.FromSeconds(30)), "a command never finished");
         await local!;
 
         // The reset was noted last, so it is the one in force; before the fix it applied at once and was overtaken.
