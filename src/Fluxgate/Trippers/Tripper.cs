@@ -20,7 +20,7 @@ namespace Fluxgate;
 /// </remarks>
 public abstract class Tripper
 {
-    // The children GetChildren returns by default, and what the breaker asks of the tree, found once.
+    // The children GetChildren returns by default, and the SlowRate thresholds of the tree, found once.
     private readonly Tripper[] _children = [];
     private long[]? _slowThresholdTicks;
 
